@@ -1,0 +1,14 @@
+//! ssnlab: operational regimes of recurrent E–I circuits.
+//!
+//! Layers (arrows point down only): `script` (the Rhai host) → numerical domains
+//! (`neuron`, `rate`, ...) → `error`/`cancel`. Domain modules never depend on Rhai.
+
+pub mod cancel;
+pub mod error;
+pub mod repl;
+pub mod script;
+
+pub use error::{Error, Result};
+
+/// The ssnlab version string, written into every output file's metadata.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

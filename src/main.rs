@@ -1,0 +1,86 @@
+//! The `ssnlab` binary: REPL, script runner, syntax checker and documentation browser.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// ssnlab: operational regimes of recurrent E-I circuits (SSN theory, LIF mean field,
+/// spiking simulation), scripted with Rhai. With no command, opens the REPL.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Do not read or write the REPL history file.
+    #[arg(long, global = true)]
+    no_history: bool,
+    /// Hide progress bars.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a script; the script sees the remaining arguments as the string array ARGS.
+    Run {
+        /// The .rhai script.
+        file: PathBuf,
+        /// Arguments passed to the script as ARGS.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Compile a script without running it; reports syntax errors with line and column.
+    Check {
+        /// The .rhai script.
+        file: PathBuf,
+    },
+    /// List every registered type, function and topic; with NAME, show that one in full.
+    Doc {
+        /// A function, type, `Type.method`, module or topic (e.g. `units`).
+        name: Option<String>,
+    },
+    /// Open the REPL (the default).
+    Repl,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ssnlab::cancel::set_quiet(cli.quiet);
+    let result = match cli.command {
+        None | Some(Cmd::Repl) => ssnlab::repl::run(!cli.no_history),
+        Some(Cmd::Run { file, args }) => {
+            ssnlab::cancel::install_handler();
+            ssnlab::script::run_file(&file, &args)
+        }
+        Some(Cmd::Check { file }) => {
+            let dir = file.parent().map(|p| p.to_path_buf());
+            let (engine, _) = ssnlab::script::build_engine_in(dir.as_deref());
+            ssnlab::script::compile_file(&engine, &file).map(|_| println!("{}: ok", file.display()))
+        }
+        Some(Cmd::Doc { name }) => {
+            let (_, docs) = ssnlab::script::build_engine_in(None);
+            match name {
+                None => {
+                    print!("{}", docs.render_index());
+                    Ok(())
+                }
+                Some(n) => match docs.render(&n) {
+                    Some(s) => {
+                        print!("{s}");
+                        Ok(())
+                    }
+                    None => Err(format!(
+                        "no documentation for `{n}`; `ssnlab doc` lists everything"
+                    )),
+                },
+            }
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}

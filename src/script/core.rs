@@ -1,0 +1,151 @@
+//! Core helpers: units and conventions, array utilities (linspace, sum, mean, ...).
+
+use super::api::Api;
+use super::convert::{RResult, count, num, num_vec, rt_err, to_array};
+use rhai::{Array, Dynamic};
+
+/// Text of `ssnlab doc units`.
+pub const UNITS_DOC: &str = "Units and conventions used everywhere in ssnlab.
+
+Time: milliseconds (ms) in every script argument (tau, t_ref, dt, duration); rates are in
+Hz (spikes per second). Voltages: mV. Following Ekelmans et al. (2023), the LIF membrane
+equation is dV/dt = -V/tau + I(t): the feedforward input mean `mu` is a *drive* in mV/s
+(so a constant input mu moves V towards mu*tau; with tau = 20 ms, mu = 50 mV/s gives
+V_inf = 1 mV = threshold) and the noise `sigma` is in mV/sqrt(s). Synaptic weights J are
+in mV (jump of V per presynaptic spike); the recurrent drive from population b onto a is
+J_ab * K_ab * nu_b in mV/s. Defaults: threshold theta = 1 mV, reset v_reset = 0 mV,
+t_ref = 0 ms, sigma = 3 mV/sqrt(s), tau_E = 20 ms, tau_I = 10 ms.
+
+Numbers: every numeric parameter accepts integers and floats (20 and 20.0).
+Options maps: unknown keys are an error that lists the valid keys.
+Scripts: `ssnlab run FILE.rhai ARGS...` exposes the arguments as the string array ARGS.
+Ctrl-C stops a long computation; the REPL survives it.
+
+```rhai
+let ms = 1.0;              // times are plain numbers in ms
+let tau = 20 * ms;
+print(`V_inf for mu = 50 mV/s: ${50.0 * tau / 1000.0} mV`);
+```";
+
+fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
+    match n {
+        0 => vec![],
+        1 => vec![a],
+        _ => (0..n)
+            .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+            .collect(),
+    }
+}
+
+fn reduce(v: &Dynamic, func: &'static str, f: impl Fn(&[f64]) -> f64) -> RResult<f64> {
+    let xs = num_vec(v, func, "xs")?;
+    if xs.is_empty() {
+        return Err(rt_err(
+            func,
+            "parameter `xs` is an empty array; at least one element is needed",
+        ));
+    }
+    Ok(f(&xs))
+}
+
+/// Registers the core helpers and the `units` topic.
+pub fn register(api: &mut Api) {
+    api.topic("units", UNITS_DOC);
+    api.func(
+        "version",
+        &[],
+        "string",
+        "The ssnlab version.\n\n```rhai\nprint(version());\n```",
+        || crate::VERSION.to_string(),
+    );
+    api.func(
+        "linspace",
+        &["start: number", "stop: number", "n: int"],
+        "array",
+        "n evenly spaced numbers from start to stop, both included.\n\n```rhai\nlet mu = linspace(-50, 150, 401);\nprint(mu[1] - mu[0]);   // 0.5\n```",
+        |a: Dynamic, b: Dynamic, n: Dynamic| -> RResult<Array> {
+            let a = num(&a, "linspace", "start")?;
+            let b = num(&b, "linspace", "stop")?;
+            let n = count(&n, "linspace", "n")?;
+            if n > 100_000_000 {
+                return Err(rt_err("linspace", format!("parameter `n` = {n} is invalid: must be <= 1e8")));
+            }
+            Ok(to_array(&linspace(a, b, n)))
+        },
+    );
+    api.func(
+        "arange",
+        &["start: number", "stop: number", "step: number"],
+        "array",
+        "Numbers start, start+step, ... strictly below stop (numpy's arange).\n\n```rhai\nprint(arange(0, 1, 0.25));   // [0.0, 0.25, 0.5, 0.75]\n```",
+        |a: Dynamic, b: Dynamic, s: Dynamic| -> RResult<Array> {
+            let a = num(&a, "arange", "start")?;
+            let b = num(&b, "arange", "stop")?;
+            let s = num(&s, "arange", "step")?;
+            if !(s.is_finite() && s != 0.0) {
+                return Err(rt_err("arange", format!("parameter `step` = {s} is invalid: must be a finite non-zero number")));
+            }
+            let n = ((b - a) / s).ceil();
+            if !(n.is_finite()) || n > 1e8 {
+                return Err(rt_err("arange", "too many elements (more than 1e8)"));
+            }
+            let n = n.max(0.0) as usize;
+            Ok(to_array(&(0..n).map(|i| a + s * i as f64).collect::<Vec<_>>()))
+        },
+    );
+    api.func(
+        "sum",
+        &["xs: array"],
+        "float",
+        "Sum of an array of numbers.\n\n```rhai\nprint(sum([1, 2, 3.5]));\n```",
+        |v: Dynamic| reduce(&v, "sum", |x| x.iter().sum()),
+    );
+    api.func(
+        "mean",
+        &["xs: array"],
+        "float",
+        "Arithmetic mean of an array of numbers.\n\n```rhai\nprint(mean([1, 2, 3]));   // 2.0\n```",
+        |v: Dynamic| reduce(&v, "mean", |x| x.iter().sum::<f64>() / x.len() as f64),
+    );
+    api.func(
+        "std",
+        &["xs: array"],
+        "float",
+        "Population standard deviation of an array of numbers.\n\n```rhai\nprint(std([1, 3]));   // 1.0\n```",
+        |v: Dynamic| {
+            reduce(&v, "std", |x| {
+                let m = x.iter().sum::<f64>() / x.len() as f64;
+                (x.iter().map(|y| (y - m).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
+            })
+        },
+    );
+    api.func(
+        "max_of",
+        &["xs: array"],
+        "float",
+        "Largest element of an array of numbers.\n\n```rhai\nprint(max_of([1, 5, 2]));\n```",
+        |v: Dynamic| {
+            reduce(&v, "max_of", |x| {
+                x.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+            })
+        },
+    );
+    api.func(
+        "min_of",
+        &["xs: array"],
+        "float",
+        "Smallest element of an array of numbers.\n\n```rhai\nprint(min_of([1, 5, 2]));\n```",
+        |v: Dynamic| {
+            reduce(&v, "min_of", |x| {
+                x.iter().cloned().fold(f64::INFINITY, f64::min)
+            })
+        },
+    );
+    api.func(
+        "float",
+        &["x: number"],
+        "float",
+        "Converts an integer (or float) to a float.\n\n```rhai\nprint(float(3) / 2);   // 1.5\n```",
+        |v: Dynamic| num(&v, "float", "x"),
+    );
+}

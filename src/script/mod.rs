@@ -1,0 +1,233 @@
+//! The Rhai host: one [`build_engine`] used by the REPL, the script runner and the tests.
+//!
+//! Each numerical domain registers its types and functions in its own module (`core`,
+//! `theory`, ...) through [`api::Api`], which records documentation beside the code. The
+//! `help` function and `ssnlab doc` read that documentation.
+
+pub mod api;
+pub mod convert;
+mod core;
+mod stdlib;
+
+use api::{Api, Docs};
+use rhai::{AST, Dynamic, Engine, EvalAltResult, ParseError, Position, Scope};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Once};
+
+/// Builds the scripting engine with every domain registered and the stdlib importable.
+/// `base_dir` is searched first by `import` (the script's own folder); embedded stdlib
+/// modules are the fallback.
+pub fn build_engine_in(base_dir: Option<&Path>) -> (Engine, Arc<Docs>) {
+    let mut engine = Engine::new();
+    engine.set_max_expr_depths(256, 256);
+    engine.set_max_call_levels(256);
+    let mut docs = Docs::default();
+    {
+        let mut api = Api::new(&mut engine, &mut docs);
+        register_all(&mut api);
+        stdlib::document(&mut api);
+    }
+    let docs = Arc::new(docs);
+    let help_docs = docs.clone();
+    let help_docs2 = docs.clone();
+    api_help(&mut engine, &help_docs, &help_docs2);
+    engine.set_module_resolver(stdlib::resolver(base_dir));
+    engine.on_progress(|_| {
+        if crate::cancel::interrupted() {
+            Some(Dynamic::from("interrupted by the user (Ctrl-C)"))
+        } else {
+            None
+        }
+    });
+    (engine, docs)
+}
+
+/// The engine used everywhere, with imports resolved from the current directory first.
+pub fn build_engine() -> Engine {
+    build_engine_in(None).0
+}
+
+fn register_all(api: &mut Api) {
+    core::register(api);
+}
+
+fn api_help(engine: &mut Engine, docs: &Arc<Docs>, docs2: &Arc<Docs>) {
+    let d = docs.clone();
+    engine.register_fn("help", move |name: &str| -> String {
+        d.render(name)
+            .unwrap_or_else(|| format!("no documentation for `{name}`; try help() for the index"))
+    });
+    let d2 = docs2.clone();
+    engine.register_fn("help", move || -> String { d2.render_index() });
+}
+
+/// A compiled-or-failed script location for error messages.
+pub struct Source<'a> {
+    /// Display name (file path or `<repl>`).
+    pub name: &'a str,
+    /// The script text.
+    pub text: &'a str,
+}
+
+/// Formats a parse error as `FILE:LINE:COL: message` with the source line and a caret.
+pub fn format_parse_error(src: &Source, e: &ParseError) -> String {
+    let msg = e.0.to_string();
+    located(src, e.1, &format!("syntax error: {msg}"))
+}
+
+fn located(src: &Source, pos: Position, msg: &str) -> String {
+    match (pos.line(), pos.position()) {
+        (Some(l), c) => {
+            let c = c.unwrap_or(1);
+            let mut s = format!("{}:{}:{}: {}", src.name, l, c, msg);
+            if let Some(line) = src.text.lines().nth(l - 1) {
+                s.push_str(&format!(
+                    "\n{:>5} | {}\n      | {}^",
+                    l,
+                    line,
+                    " ".repeat(c.saturating_sub(1))
+                ));
+            }
+            s
+        }
+        _ => format!("{}: {}", src.name, msg),
+    }
+}
+
+/// Formats a runtime error: innermost message, located at the deepest position in the main
+/// source, with the chain of script-function calls that led there.
+pub fn format_eval_error(src: &Source, e: &EvalAltResult) -> String {
+    let mut chain = Vec::new();
+    let mut cur = e;
+    let mut main_pos = e.position();
+    loop {
+        match cur {
+            EvalAltResult::ErrorInFunctionCall(name, fsrc, inner, pos) => {
+                chain.push(format!(
+                    "in call to function `{name}` ({})",
+                    pos_str(src.name, fsrc, *pos)
+                ));
+                if (fsrc.is_empty() || fsrc.as_str() == src.name) && !inner.position().is_none() {
+                    main_pos = inner.position();
+                }
+                cur = inner;
+            }
+            EvalAltResult::ErrorInModule(name, inner, pos) => {
+                chain.push(format!(
+                    "in module `{name}` ({})",
+                    pos_str(src.name, "", *pos)
+                ));
+                cur = inner;
+            }
+            _ => break,
+        }
+    }
+    let msg = match cur {
+        EvalAltResult::ErrorTerminated(v, _) => format!("stopped: {v}"),
+        EvalAltResult::ErrorRuntime(v, _) => v.to_string(),
+        other => strip_position(&other.to_string()),
+    };
+    let mut s = located(src, main_pos, &msg);
+    for c in chain.iter().rev() {
+        s.push_str("\n  ");
+        s.push_str(c);
+    }
+    s
+}
+
+fn strip_position(s: &str) -> String {
+    match s.rfind(" (line ") {
+        Some(i) if s.ends_with(')') => s[..i].to_string(),
+        _ => s.to_string(),
+    }
+}
+
+fn pos_str(main: &str, fsrc: &str, pos: Position) -> String {
+    let file = if fsrc.is_empty() { main } else { fsrc };
+    match (pos.line(), pos.position()) {
+        (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+        (Some(l), None) => format!("{file}:{l}"),
+        _ => file.to_string(),
+    }
+}
+
+static HOOK: Once = Once::new();
+static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Installs a panic hook that records the message instead of printing it, so that a panic in
+/// native code can be reported as an internal error while the REPL keeps running.
+pub fn install_panic_hook() {
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let msg = if let Some(s) = info.payload().downcast_ref::<&str>() {
+                s.to_string()
+            } else if let Some(s) = info.payload().downcast_ref::<String>() {
+                s.clone()
+            } else {
+                "unknown panic".to_string()
+            };
+            let loc = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            if let Ok(mut g) = LAST_PANIC.lock() {
+                *g = Some(format!("{msg}{loc}"));
+            }
+        }));
+    });
+}
+
+/// Runs `f`, turning a panic into an error string ("internal error ...").
+pub fn catch_panics<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    install_panic_hook();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| {
+        let m = LAST_PANIC
+            .lock()
+            .ok()
+            .and_then(|mut g| g.take())
+            .unwrap_or_default();
+        format!("internal error (a bug in ssnlab; please report it): {m}")
+    })
+}
+
+/// Compiles a script file, returning a formatted error on failure.
+pub fn compile_file(engine: &Engine, path: &Path) -> Result<(AST, String), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read file: {e}", path.display()))?;
+    let name = path.display().to_string();
+    match engine.compile(&text) {
+        Ok(mut ast) => {
+            ast.set_source(name.as_str());
+            Ok((ast, text))
+        }
+        Err(e) => Err(format_parse_error(
+            &Source {
+                name: &name,
+                text: &text,
+            },
+            &e,
+        )),
+    }
+}
+
+/// Runs a script file with `ARGS` set to `args`. Returns a formatted error on failure.
+pub fn run_file(path: &Path, args: &[String]) -> Result<(), String> {
+    let dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let (engine, _) = build_engine_in(Some(&dir));
+    let (ast, text) = compile_file(&engine, path)?;
+    let mut scope = Scope::new();
+    let a: rhai::Array = args.iter().map(|s| Dynamic::from(s.clone())).collect();
+    scope.push_constant("ARGS", a);
+    let name = path.display().to_string();
+    match catch_panics(|| engine.run_ast_with_scope(&mut scope, &ast)) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format_eval_error(
+            &Source {
+                name: &name,
+                text: &text,
+            },
+            &e,
+        )),
+        Err(p) => Err(p),
+    }
+}

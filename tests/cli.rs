@@ -1,0 +1,175 @@
+//! Integration tests that drive the real `ssnlab` binary.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ssnlab"))
+}
+
+fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ssnlab");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn s(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn script_sees_args_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("args.rhai");
+    std::fs::write(&f, "print(`n=${ARGS.len()} first=${ARGS[0]} second=${ARGS[1]}`);\nprint(sum(linspace(0, 1, 5)));\n").unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(&f)
+        .args(["--quick", "7"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "stderr: {}", s(&out.stderr));
+    let o = s(&out.stdout);
+    assert!(o.contains("n=2 first=--quick second=7"), "{o}");
+    assert!(o.contains("2.5"), "{o}");
+}
+
+#[test]
+fn runtime_error_shows_file_line_column_and_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.rhai");
+    std::fs::write(
+        &f,
+        "let a = 1;\nlet b = 2;\nlet xs =   linspace(0, 1, -3);\n",
+    )
+    .unwrap();
+    let out = bin().arg("run").arg(&f).output().unwrap();
+    assert!(!out.status.success());
+    let e = s(&out.stderr);
+    assert!(e.contains("bad.rhai:3:12"), "{e}");
+    assert!(
+        e.contains("linspace") && e.contains("`n`") && e.contains("-3"),
+        "{e}"
+    );
+}
+
+#[test]
+fn error_inside_script_function_points_at_inner_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("inner.rhai");
+    std::fs::write(&f, "fn f(a) {\n  a + linspace(0, \"x\", 3)\n}\nf(1);\n").unwrap();
+    let out = bin().arg("run").arg(&f).output().unwrap();
+    let e = s(&out.stderr);
+    assert!(e.contains("inner.rhai:2:"), "{e}");
+    assert!(e.contains("in call to function `f`"), "{e}");
+}
+
+#[test]
+fn check_reports_syntax_error_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("broken.rhai");
+    std::fs::write(&f, "let x = 1;\nlet y = (2 + 3));\n").unwrap();
+    let out = bin().arg("check").arg(&f).output().unwrap();
+    assert!(!out.status.success());
+    let e = s(&out.stderr);
+    assert!(e.contains("broken.rhai:2:16"), "{e}");
+    let good = dir.path().join("good.rhai");
+    std::fs::write(&good, "let x = 1;\n").unwrap();
+    let out = bin().arg("check").arg(&good).output().unwrap();
+    assert!(out.status.success());
+}
+
+#[test]
+fn repl_over_pipe_multiline_help_and_recovery() {
+    let input = "fn twice(x) {\n  x * 2\n}\nlet v = [1,\n 2,\n 3];\ntwice(v.len())\nhelp(\"linspace\")\nlet bad = linspace(0, 1, -1);\nlet ok = 41 + 1;\nok\n:vars\n";
+    let out = run_with_stdin(&["--no-history"], input);
+    assert!(out.status.success());
+    let o = s(&out.stdout);
+    let e = s(&out.stderr);
+    assert!(o.lines().any(|l| l.trim() == "6"), "stdout: {o}");
+    assert!(o.contains("evenly spaced"), "stdout: {o}");
+    assert!(e.contains("<repl>:1:") && e.contains("`n`"), "stderr: {e}");
+    assert!(o.lines().any(|l| l.trim() == "42"), "stdout: {o}");
+    assert!(
+        o.lines().any(|l| l.starts_with("ok ") && l.contains("42")),
+        ":vars lists ok: {o}"
+    );
+    assert!(!o.contains("ssnlab>"), "no prompt noise on a pipe: {o}");
+}
+
+#[test]
+fn repl_reports_unknown_command_and_continues() {
+    let out = run_with_stdin(&["--no-history"], ":nope\n1 + 1\n:quit\n3 + 3\n");
+    assert!(s(&out.stderr).contains("unknown command"));
+    let o = s(&out.stdout);
+    assert!(o.contains('2') && !o.contains('6'), "{o}");
+}
+
+#[test]
+fn doc_name_prints_doc_comment_and_index_lists_everything() {
+    let out = bin().args(["doc", "linspace"]).output().unwrap();
+    assert!(out.status.success());
+    let o = s(&out.stdout);
+    assert!(
+        o.contains("linspace(start: number, stop: number, n: int)"),
+        "{o}"
+    );
+    assert!(o.contains("evenly spaced") && o.contains("```rhai"), "{o}");
+    let idx = s(&bin().arg("doc").output().unwrap().stdout);
+    assert!(idx.contains("units") && idx.contains("linspace") && idx.contains("import \"cli\""));
+    let units = s(&bin().args(["doc", "units"]).output().unwrap().stdout);
+    assert!(units.contains("mV/s") && units.contains("ms"));
+    let missing = bin().args(["doc", "no_such_thing"]).output().unwrap();
+    assert!(!missing.status.success());
+}
+
+#[test]
+fn stdlib_import_and_local_module_shadowing() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("imp.rhai");
+    std::fs::write(&f, "import \"cli\" as cli;\nimport \"mine\" as m;\nprint(cli::option(ARGS, \"--out\", \"none\"));\nprint(m::hello());\n").unwrap();
+    std::fs::write(
+        dir.path().join("mine.rhai"),
+        "fn hello() { \"local module\" }\n",
+    )
+    .unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(&f)
+        .args(["--out", "figs"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", s(&out.stderr));
+    let o = s(&out.stdout);
+    assert!(o.contains("figs") && o.contains("local module"), "{o}");
+    // A local cli.rhai shadows the embedded one.
+    std::fs::write(
+        dir.path().join("cli.rhai"),
+        "fn option(a, b, c) { \"shadowed\" }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("mine.rhai"), "fn hello() { 1 }\n").unwrap();
+    let out = bin().arg("run").arg(&f).output().unwrap();
+    assert!(s(&out.stdout).contains("shadowed"));
+}
+
+#[test]
+fn missing_module_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("m.rhai");
+    std::fs::write(&f, "import \"nosuch\" as x;\n").unwrap();
+    let out = bin().arg("run").arg(&f).output().unwrap();
+    assert!(!out.status.success());
+    assert!(s(&out.stderr).contains("nosuch"));
+}
