@@ -231,3 +231,39 @@ pub fn run_file(path: &Path, args: &[String]) -> Result<(), String> {
         Err(p) => Err(p),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_in_native_code_becomes_internal_error() {
+        let mut engine = build_engine();
+        engine.register_fn("boom", || -> i64 { panic!("kaboom") });
+        let r = catch_panics(|| engine.eval::<i64>("boom()"));
+        let e = r.expect_err("panic must be caught");
+        assert!(e.contains("internal error") && e.contains("kaboom"), "{e}");
+        // The engine is still usable afterwards.
+        assert_eq!(engine.eval::<i64>("1 + 1").unwrap(), 2);
+    }
+
+    #[test]
+    fn unknown_option_keys_are_listed() {
+        use convert::Opts;
+        let m: rhai::Map = [("taau".into(), Dynamic::from(1.0))].into_iter().collect();
+        let e = Opts::new(&m, "lif", &["tau", "theta"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("taau") && e.contains("tau, theta"), "{e}");
+    }
+
+    #[test]
+    fn incomplete_detection() {
+        let engine = build_engine();
+        assert!(crate::repl::is_incomplete(&engine, "fn f(x) {\n x * 2"));
+        assert!(!crate::repl::is_incomplete(&engine, "let x = (1 + 2));"));
+        assert!(!crate::repl::is_incomplete(&engine, "let s = \"abc"));
+        assert!(crate::repl::is_incomplete(&engine, "let v = [1,"));
+    }
+}
