@@ -1,0 +1,333 @@
+//! The leaky integrate-and-fire neuron in the conventions of Ekelmans et al. (2023) and its
+//! Ricciardi/Siegert transfer function.
+//!
+//! dV/dt = −V/τ + I(t), with I = μ + σ·ξ(t): μ in mV/s, σ in mV/√s, τ in ms (converted to
+//! seconds internally), spike when V crosses θ, reset to v_reset, refractory for t_ref.
+//!
+//! The stationary rate (Siegert 1951, Ricciardi 1977, Eq 9 of the reference) is
+//!
+//! Φ(μ, σ) = 1 / ( τ_ref + τ √π ∫_{y_R}^{y_θ} erfcx(−u) du ),
+//! y_θ = (θ − μτ)/(σ√τ),  y_R = (V_R − μτ)/(σ√τ).
+//!
+//! The integral is evaluated without overflow or cancellation and kept in scaled form
+//! (mantissa · e^scale), so that rates far below threshold come out as correct tiny numbers:
+//! - on u < 0 the integrand is erfcx(|u|) (bounded by 1), integrated with Gauss–Legendre on
+//!   geometric panels and an asymptotic series beyond |u| = 1000;
+//! - on u > 0 it is 2e^{u²} − erfcx(u); the exponential part is written with the Dawson
+//!   function, ∫_p^b e^{u²} du = e^{b²} D(b) − e^{p²} D(p), scaled by e^{−b²}, and short
+//!   intervals (where that difference would cancel) use quadrature of e^{u² − b²}.
+//!
+//! Rates below the smallest positive double (about 5e-324 Hz) are returned as exactly 0.
+
+use super::quad;
+use crate::error::{Error, Result, check_finite, check_nonneg, check_positive};
+use errorfunctions::RealErrorFunctions;
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+const SQRT_PI: f64 = 1.772_453_850_905_516;
+const ASYMPTOTIC_FROM: f64 = 1000.0;
+
+/// ∫_c^d erfcx(v) dv for 0 ≤ c ≤ d.
+fn int_erfcx(c: f64, d: f64) -> f64 {
+    if d <= c {
+        return 0.0;
+    }
+    let mut s = 0.0;
+    let mut lo = c;
+    let top = d.min(ASYMPTOTIC_FROM);
+    while lo < top {
+        let hi = if lo < 1.0 { 1.0 } else { 4.0 * lo }.min(top);
+        s += quad::panel(lo, hi, |v| v.erfcx());
+        lo = hi;
+    }
+    if d > ASYMPTOTIC_FROM {
+        // erfcx(v) = (1 − 1/(2v²) + 3/(4v⁴) − 15/(8v⁶) + …)/(√π v), integrated term by term.
+        let c2 = c.max(ASYMPTOTIC_FROM);
+        let v2 = |v: f64| 1.0 / (v * v);
+        let (a2, b2) = (v2(c2), v2(d));
+        let tail = (d / c2).ln() + 0.25 * (b2 - a2) - 3.0 / 16.0 * (b2 * b2 - a2 * a2)
+            + 5.0 / 16.0 * (b2 * b2 * b2 - a2 * a2 * a2);
+        s += tail / SQRT_PI;
+    }
+    s
+}
+
+/// e^{−b²} ∫_p^b e^{u²} du for 0 ≤ p ≤ b.
+fn int_exp_scaled(p: f64, b: f64) -> f64 {
+    if b <= p {
+        return 0.0;
+    }
+    if 2.0 * b * (b - p) > 1.0 {
+        b.dawson() - (p * p - b * b).exp() * p.dawson()
+    } else {
+        let bb = b * b;
+        quad::panel(p, b, |u| (u * u - bb).exp())
+    }
+}
+
+/// ∫_a^b erfcx(−u) du = mantissa · e^scale, for a < b. Returns (scale, mantissa).
+pub fn siegert_integral(a: f64, b: f64) -> (f64, f64) {
+    if b <= a {
+        return (0.0, 0.0);
+    }
+    if b <= 0.0 {
+        (0.0, int_erfcx(-b, -a))
+    } else {
+        let p = a.max(0.0);
+        let x = int_exp_scaled(p, b);
+        let e_pos = int_erfcx(p, b);
+        let e_neg = if a < 0.0 { int_erfcx(0.0, -a) } else { 0.0 };
+        let bb = b * b;
+        let m = 2.0 * x + (-bb).exp() * (e_neg - e_pos);
+        (bb, m)
+    }
+}
+
+/// erfcx(−u) in scaled form (scale, mantissa).
+fn erfcx_neg_scaled(u: f64) -> (f64, f64) {
+    if u <= 0.0 { (0.0, (-u).erfcx()) } else { (u * u, 2.0 - (-u * u).exp() * u.erfcx()) }
+}
+
+/// A LIF neuron (population) in the paper's units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lif {
+    /// Membrane time constant τ (ms).
+    pub tau: f64,
+    /// Threshold θ (mV).
+    pub theta: f64,
+    /// Reset potential V_R (mV).
+    pub v_reset: f64,
+    /// Absolute refractory period (ms).
+    pub t_ref: f64,
+}
+
+impl Default for Lif {
+    fn default() -> Self {
+        Lif { tau: 20.0, theta: 1.0, v_reset: 0.0, t_ref: 0.0 }
+    }
+}
+
+impl Lif {
+    /// A validated LIF neuron.
+    pub fn new(tau: f64, theta: f64, v_reset: f64, t_ref: f64) -> Result<Self> {
+        check_positive("tau", tau, "ms")?;
+        check_finite("theta", theta, "mV")?;
+        check_finite("v_reset", v_reset, "mV")?;
+        check_nonneg("t_ref", t_ref, "ms")?;
+        if v_reset >= theta {
+            return Err(Error::param("v_reset", v_reset, format!("must be below theta = {theta} mV")));
+        }
+        Ok(Lif { tau, theta, v_reset, t_ref })
+    }
+
+    fn ys(&self, mu: f64, sigma: f64) -> (f64, f64, f64) {
+        let tau_s = self.tau * 1e-3;
+        let sd = sigma * tau_s.sqrt();
+        ((self.v_reset - mu * tau_s) / sd, (self.theta - mu * tau_s) / sd, tau_s)
+    }
+
+    fn check(mu: f64, sigma: f64) -> Result<()> {
+        check_finite("mu", mu, "mV/s")?;
+        check_nonneg("sigma", sigma, "mV/sqrt(s)")?;
+        Ok(())
+    }
+
+    /// Deterministic (σ = 0) rate: 1/(t_ref + τ ln((μτ − V_R)/(μτ − θ))) above threshold.
+    fn rate_deterministic(&self, mu: f64) -> f64 {
+        let tau_s = self.tau * 1e-3;
+        let v_inf = mu * tau_s;
+        if v_inf <= self.theta {
+            return 0.0;
+        }
+        let t = tau_s * ((v_inf - self.v_reset) / (v_inf - self.theta)).ln();
+        1.0 / (self.t_ref * 1e-3 + t)
+    }
+
+    /// Natural log of the mean interspike interval without refractoriness, ln(τ√π I) (s).
+    fn log_t_int(&self, mu: f64, sigma: f64) -> f64 {
+        let (a, b, tau_s) = self.ys(mu, sigma);
+        let (s, m) = siegert_integral(a, b);
+        (tau_s * SQRT_PI * m).ln() + s
+    }
+
+    /// Ricciardi/Siegert stationary firing rate Φ(μ, σ) in Hz (μ in mV/s, σ in mV/√s).
+    /// σ = 0 gives the deterministic LIF rate.
+    pub fn rate(&self, mu: f64, sigma: f64) -> Result<f64> {
+        Self::check(mu, sigma)?;
+        Ok(self.rate_unchecked(mu, sigma))
+    }
+
+    /// [`Lif::rate`] without argument checks (for hot loops with validated inputs).
+    pub fn rate_unchecked(&self, mu: f64, sigma: f64) -> f64 {
+        if sigma == 0.0 {
+            return self.rate_deterministic(mu);
+        }
+        let lt = self.log_t_int(mu, sigma);
+        let t_ref = self.t_ref * 1e-3;
+        if lt > 700.0 {
+            // τ_ref is negligible next to an interval of e^700 s.
+            (-lt).exp()
+        } else {
+            1.0 / (t_ref + lt.exp())
+        }
+    }
+
+    /// Natural log of Φ (useful far below threshold where Φ underflows).
+    pub fn log_rate(&self, mu: f64, sigma: f64) -> Result<f64> {
+        Self::check(mu, sigma)?;
+        check_positive("sigma", sigma, "mV/sqrt(s) (log_rate needs noise)")?;
+        let lt = self.log_t_int(mu, sigma);
+        let t_ref = self.t_ref * 1e-3;
+        Ok(if lt > 700.0 { -lt } else { -(t_ref + lt.exp()).ln() })
+    }
+
+    /// dΦ/dμ in Hz per mV/s (closed form).
+    pub fn rate_deriv(&self, mu: f64, sigma: f64) -> Result<f64> {
+        Self::check(mu, sigma)?;
+        if sigma == 0.0 {
+            let h = 1e-6 * mu.abs().max(1.0);
+            return Ok((self.rate_deterministic(mu + h) - self.rate_deterministic(mu - h)) / (2.0 * h));
+        }
+        let (a, b, tau_s) = self.ys(mu, sigma);
+        let (sb, mb) = erfcx_neg_scaled(b);
+        let (sa, ma) = erfcx_neg_scaled(a);
+        let diff_m = mb - (sa - sb).exp() * ma;
+        if diff_m <= 0.0 {
+            return Ok(0.0);
+        }
+        let log_phi = self.log_rate(mu, sigma)?;
+        let log_d = 2.0 * log_phi + (tau_s * SQRT_PI * tau_s.sqrt() / sigma).ln() + sb + diff_m.ln();
+        Ok(log_d.exp())
+    }
+
+    /// Φ over many inputs (parallel for large arrays).
+    pub fn rates(&self, mu: &[f64], sigma: f64) -> Result<Vec<f64>> {
+        check_nonneg("sigma", sigma, "mV/sqrt(s)")?;
+        if let Some(bad) = mu.iter().find(|m| !m.is_finite()) {
+            return Err(Error::param("mu", bad, "must be finite (mV/s)"));
+        }
+        Ok(if mu.len() > 4096 {
+            mu.par_iter().map(|&m| self.rate_unchecked(m, sigma)).collect()
+        } else {
+            mu.iter().map(|&m| self.rate_unchecked(m, sigma)).collect()
+        })
+    }
+
+    /// Mean rate of `n` independent neurons driven by white noise (μ, σ), by direct
+    /// simulation with the exact Ornstein–Uhlenbeck update of V (dt, duration in ms).
+    /// Returns (rate in Hz, standard error of the mean over neurons).
+    pub fn simulate_rate(&self, mu: f64, sigma: f64, opts: &FiSimOptions) -> Result<(f64, f64)> {
+        Self::check(mu, sigma)?;
+        opts.validate()?;
+        let dt = opts.dt * 1e-3;
+        let tau_s = self.tau * 1e-3;
+        let decay = (-dt / tau_s).exp();
+        let drift = mu * tau_s * (1.0 - decay);
+        let sd = sigma * (0.5 * tau_s * (1.0 - decay * decay)).sqrt();
+        let steps = (opts.duration / opts.dt).round() as u64;
+        let warm = (opts.warmup / opts.dt).round() as u64;
+        let ref_steps = (self.t_ref / opts.dt).round() as u64;
+        let counts: Vec<Result<u64>> = (0..opts.n)
+            .into_par_iter()
+            .map(|i| {
+                let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(
+                    opts.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                );
+                let mut v = self.v_reset + (self.theta - self.v_reset) * (i as f64 + 0.5) / opts.n as f64;
+                let mut hold = 0u64;
+                let mut count = 0u64;
+                for step in 0..warm + steps {
+                    if step % 65536 == 0 {
+                        crate::cancel::check()?;
+                    }
+                    if hold > 0 {
+                        hold -= 1;
+                        continue;
+                    }
+                    let xi: f64 = StandardNormal.sample(&mut rng);
+                    v = v * decay + drift + sd * xi;
+                    if v >= self.theta {
+                        v = self.v_reset;
+                        hold = ref_steps;
+                        if step >= warm {
+                            count += 1;
+                        }
+                    }
+                }
+                Ok(count)
+            })
+            .collect();
+        let t = opts.duration * 1e-3;
+        let rates: Vec<f64> = counts.into_iter().map(|c| c.map(|c| c as f64 / t)).collect::<Result<_>>()?;
+        let n = rates.len() as f64;
+        let mean = rates.iter().sum::<f64>() / n;
+        let var = rates.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+        Ok((mean, (var / n).sqrt()))
+    }
+}
+
+/// Options of the F-I simulation ([`Lif::simulate_rate`]).
+#[derive(Debug, Clone)]
+pub struct FiSimOptions {
+    /// Number of independent neurons.
+    pub n: usize,
+    /// Time step (ms).
+    pub dt: f64,
+    /// Recorded duration (ms).
+    pub duration: f64,
+    /// Discarded initial transient (ms).
+    pub warmup: f64,
+    /// RNG seed.
+    pub seed: u64,
+}
+
+impl Default for FiSimOptions {
+    fn default() -> Self {
+        FiSimOptions { n: 100, dt: 0.01, duration: 10_000.0, warmup: 200.0, seed: 1 }
+    }
+}
+
+impl FiSimOptions {
+    fn validate(&self) -> Result<()> {
+        if self.n == 0 {
+            return Err(Error::param("n", 0, "must be >= 1"));
+        }
+        check_positive("dt", self.dt, "ms")?;
+        check_positive("duration", self.duration, "ms")?;
+        check_nonneg("warmup", self.warmup, "ms")?;
+        let steps = (self.duration + self.warmup) / self.dt;
+        if steps > 1e10 {
+            return Err(Error::param("duration", self.duration, "too many time steps (duration/dt > 1e10)"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paper_table_values() {
+        // Reference §5 Fig 1 table (scipy quad), 4-5 significant digits.
+        let cases = [
+            (20.0, 3.0, 50.0, 26.605),
+            (20.0, 3.0, 0.0, 0.2282),
+            (20.0, 3.0, 10.0, 1.2666),
+            (10.0, 3.0, 0.0, 0.002669),
+            (10.0, 3.0, 50.0, 4.597),
+            (15.0, 3.0, 30.0, 4.717),
+            (10.0, 5.0, 10.0, 3.325),
+            (20.0, 1.0, 40.0, 3.802),
+        ];
+        for (tau, sigma, mu, want) in cases {
+            let l = Lif::new(tau, 1.0, 0.0, 0.0).unwrap();
+            let got = l.rate(mu, sigma).unwrap();
+            assert!(((got - want) / want).abs() < 5e-4, "tau={tau} sigma={sigma} mu={mu}: {got} vs {want}");
+        }
+        let l = Lif::new(20.0, 1.0, 0.0, 2.0).unwrap();
+        assert!((l.rate(50.0, 3.0).unwrap() - 25.26).abs() < 0.005);
+    }
+}
