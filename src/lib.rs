@@ -13,3 +13,4 @@ pub use error::{Error, Result};
 /// The ssnlab version string, written into every output file's metadata.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod neuron;
+pub mod rate;

@@ -19,7 +19,11 @@ fn reference_log_t(lif: &Lif, mu: f64, sigma: f64) -> f64 {
     // Integrand scaled by e^{-c^2}: e^{-s^2 + 2 yt s - c^2} (1 - e^{-2 w s}) / s.
     let f = |s: f64| {
         if s <= 0.0 {
-            return if c == 0.0 { 2.0 * w } else { 2.0 * w * (-c * c).exp() };
+            return if c == 0.0 {
+                2.0 * w
+            } else {
+                2.0 * w * (-c * c).exp()
+            };
         }
         (-s * s + 2.0 * yt * s - c * c).exp() * (-(-2.0 * w * s).exp_m1()) / s
     };
@@ -31,7 +35,8 @@ fn reference_log_t(lif: &Lif, mu: f64, sigma: f64) -> f64 {
     let mut hi = h;
     loop {
         let hi_c = hi.min(upper);
-        let out = quadrature::double_exponential::integrate(f, lo, hi_c, 1e-16 * (1.0 + total.abs()));
+        let out =
+            quadrature::double_exponential::integrate(f, lo, hi_c, 1e-16 * (1.0 + total.abs()));
         total += out.integral;
         if hi_c >= upper {
             break;
@@ -45,7 +50,11 @@ fn reference_log_t(lif: &Lif, mu: f64, sigma: f64) -> f64 {
 fn reference_log_rate(lif: &Lif, mu: f64, sigma: f64) -> f64 {
     let lt = reference_log_t(lif, mu, sigma);
     let tref = lif.t_ref * 1e-3;
-    if lt > 700.0 { -lt } else { -(tref + lt.exp()).ln() }
+    if lt > 700.0 {
+        -lt
+    } else {
+        -(tref + lt.exp()).ln()
+    }
 }
 
 #[test]
@@ -60,7 +69,10 @@ fn rate_matches_double_exponential_quadrature_everywhere() {
                 for &sigma in &[0.1, 0.5, 1.0, 3.0, 10.0, 50.0] {
                     let sd = sigma * (tau * 1e-3_f64).sqrt();
                     // Inputs chosen through y_theta, from far above to far below threshold.
-                    for &yt in &[-1e4, -300.0, -30.0, -3.0, -1.0, -0.1, 0.0, 0.2, 1.0, 2.5, 5.0, 10.0, 15.5, 20.0, 26.0] {
+                    for &yt in &[
+                        -1e4, -300.0, -30.0, -3.0, -1.0, -0.1, 0.0, 0.2, 1.0, 2.5, 5.0, 10.0, 15.5,
+                        20.0, 26.0,
+                    ] {
                         let mu = (theta - yt * sd) / (tau * 1e-3);
                         let want = reference_log_rate(&lif, mu, sigma);
                         let got = lif.log_rate(mu, sigma).unwrap();
@@ -109,9 +121,13 @@ fn derivative_matches_finite_differences() {
         let lif = Lif::new(tau, 1.0, 0.0, 1.0).unwrap();
         for &mu in &[-20.0f64, 0.0, 30.0, 60.0, 200.0] {
             let h = 1e-4 * (1.0 + mu.abs());
-            let fd = (lif.rate(mu + h, sigma).unwrap() - lif.rate(mu - h, sigma).unwrap()) / (2.0 * h);
+            let fd =
+                (lif.rate(mu + h, sigma).unwrap() - lif.rate(mu - h, sigma).unwrap()) / (2.0 * h);
             let d = lif.rate_deriv(mu, sigma).unwrap();
-            assert!((d - fd).abs() <= 1e-6 * fd.abs() + 1e-12, "tau={tau} sigma={sigma} mu={mu}: {d} vs {fd}");
+            assert!(
+                (d - fd).abs() <= 1e-6 * fd.abs() + 1e-12,
+                "tau={tau} sigma={sigma} mu={mu}: {d} vs {fd}"
+            );
         }
     }
 }
@@ -126,10 +142,19 @@ fn deterministic_limit_and_simulation() {
     assert!((lif.rate(100.0, 0.05).unwrap() - det).abs() / det < 1e-3);
     // Direct simulation of 200 neurons for 5 s (exact OU update, dt = 0.01 ms) agrees with Φ
     // within 4 standard errors plus the O(sqrt(dt)) threshold-crossing bias (~1%).
-    let opts = ssnlab::neuron::lif::FiSimOptions { n: 200, dt: 0.01, duration: 5000.0, warmup: 100.0, seed: 3 };
+    let opts = ssnlab::neuron::lif::FiSimOptions {
+        n: 200,
+        dt: 0.01,
+        duration: 5000.0,
+        warmup: 100.0,
+        seed: 3,
+    };
     for &mu in &[30.0, 50.0] {
         let (r, se) = lif.simulate_rate(mu, 3.0, &opts).unwrap();
         let phi = lif.rate(mu, 3.0).unwrap();
-        assert!((r - phi).abs() < 4.0 * se + 0.03 * phi, "mu={mu}: sim {r} ± {se} vs Φ {phi}");
+        assert!(
+            (r - phi).abs() < 4.0 * se + 0.03 * phi,
+            "mu={mu}: sim {r} ± {se} vs Φ {phi}"
+        );
     }
 }

@@ -87,7 +87,11 @@ pub fn siegert_integral(a: f64, b: f64) -> (f64, f64) {
 
 /// erfcx(−u) in scaled form (scale, mantissa).
 fn erfcx_neg_scaled(u: f64) -> (f64, f64) {
-    if u <= 0.0 { (0.0, (-u).erfcx()) } else { (u * u, 2.0 - (-u * u).exp() * u.erfcx()) }
+    if u <= 0.0 {
+        (0.0, (-u).erfcx())
+    } else {
+        (u * u, 2.0 - (-u * u).exp() * u.erfcx())
+    }
 }
 
 /// A LIF neuron (population) in the paper's units.
@@ -105,7 +109,12 @@ pub struct Lif {
 
 impl Default for Lif {
     fn default() -> Self {
-        Lif { tau: 20.0, theta: 1.0, v_reset: 0.0, t_ref: 0.0 }
+        Lif {
+            tau: 20.0,
+            theta: 1.0,
+            v_reset: 0.0,
+            t_ref: 0.0,
+        }
     }
 }
 
@@ -117,15 +126,28 @@ impl Lif {
         check_finite("v_reset", v_reset, "mV")?;
         check_nonneg("t_ref", t_ref, "ms")?;
         if v_reset >= theta {
-            return Err(Error::param("v_reset", v_reset, format!("must be below theta = {theta} mV")));
+            return Err(Error::param(
+                "v_reset",
+                v_reset,
+                format!("must be below theta = {theta} mV"),
+            ));
         }
-        Ok(Lif { tau, theta, v_reset, t_ref })
+        Ok(Lif {
+            tau,
+            theta,
+            v_reset,
+            t_ref,
+        })
     }
 
     fn ys(&self, mu: f64, sigma: f64) -> (f64, f64, f64) {
         let tau_s = self.tau * 1e-3;
         let sd = sigma * tau_s.sqrt();
-        ((self.v_reset - mu * tau_s) / sd, (self.theta - mu * tau_s) / sd, tau_s)
+        (
+            (self.v_reset - mu * tau_s) / sd,
+            (self.theta - mu * tau_s) / sd,
+            tau_s,
+        )
     }
 
     fn check(mu: f64, sigma: f64) -> Result<()> {
@@ -180,7 +202,11 @@ impl Lif {
         check_positive("sigma", sigma, "mV/sqrt(s) (log_rate needs noise)")?;
         let lt = self.log_t_int(mu, sigma);
         let t_ref = self.t_ref * 1e-3;
-        Ok(if lt > 700.0 { -lt } else { -(t_ref + lt.exp()).ln() })
+        Ok(if lt > 700.0 {
+            -lt
+        } else {
+            -(t_ref + lt.exp()).ln()
+        })
     }
 
     /// dΦ/dμ in Hz per mV/s (closed form).
@@ -188,7 +214,9 @@ impl Lif {
         Self::check(mu, sigma)?;
         if sigma == 0.0 {
             let h = 1e-6 * mu.abs().max(1.0);
-            return Ok((self.rate_deterministic(mu + h) - self.rate_deterministic(mu - h)) / (2.0 * h));
+            return Ok(
+                (self.rate_deterministic(mu + h) - self.rate_deterministic(mu - h)) / (2.0 * h),
+            );
         }
         let (a, b, tau_s) = self.ys(mu, sigma);
         let (sb, mb) = erfcx_neg_scaled(b);
@@ -198,7 +226,8 @@ impl Lif {
             return Ok(0.0);
         }
         let log_phi = self.log_rate(mu, sigma)?;
-        let log_d = 2.0 * log_phi + (tau_s * SQRT_PI * tau_s.sqrt() / sigma).ln() + sb + diff_m.ln();
+        let log_d =
+            2.0 * log_phi + (tau_s * SQRT_PI * tau_s.sqrt() / sigma).ln() + sb + diff_m.ln();
         Ok(log_d.exp())
     }
 
@@ -209,7 +238,9 @@ impl Lif {
             return Err(Error::param("mu", bad, "must be finite (mV/s)"));
         }
         Ok(if mu.len() > 4096 {
-            mu.par_iter().map(|&m| self.rate_unchecked(m, sigma)).collect()
+            mu.par_iter()
+                .map(|&m| self.rate_unchecked(m, sigma))
+                .collect()
         } else {
             mu.iter().map(|&m| self.rate_unchecked(m, sigma)).collect()
         })
@@ -235,7 +266,8 @@ impl Lif {
                 let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(
                     opts.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 );
-                let mut v = self.v_reset + (self.theta - self.v_reset) * (i as f64 + 0.5) / opts.n as f64;
+                let mut v =
+                    self.v_reset + (self.theta - self.v_reset) * (i as f64 + 0.5) / opts.n as f64;
                 let mut hold = 0u64;
                 let mut count = 0u64;
                 for step in 0..warm + steps {
@@ -260,7 +292,10 @@ impl Lif {
             })
             .collect();
         let t = opts.duration * 1e-3;
-        let rates: Vec<f64> = counts.into_iter().map(|c| c.map(|c| c as f64 / t)).collect::<Result<_>>()?;
+        let rates: Vec<f64> = counts
+            .into_iter()
+            .map(|c| c.map(|c| c as f64 / t))
+            .collect::<Result<_>>()?;
         let n = rates.len() as f64;
         let mean = rates.iter().sum::<f64>() / n;
         let var = rates.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
@@ -285,7 +320,13 @@ pub struct FiSimOptions {
 
 impl Default for FiSimOptions {
     fn default() -> Self {
-        FiSimOptions { n: 100, dt: 0.01, duration: 10_000.0, warmup: 200.0, seed: 1 }
+        FiSimOptions {
+            n: 100,
+            dt: 0.01,
+            duration: 10_000.0,
+            warmup: 200.0,
+            seed: 1,
+        }
     }
 }
 
@@ -299,7 +340,11 @@ impl FiSimOptions {
         check_nonneg("warmup", self.warmup, "ms")?;
         let steps = (self.duration + self.warmup) / self.dt;
         if steps > 1e10 {
-            return Err(Error::param("duration", self.duration, "too many time steps (duration/dt > 1e10)"));
+            return Err(Error::param(
+                "duration",
+                self.duration,
+                "too many time steps (duration/dt > 1e10)",
+            ));
         }
         Ok(())
     }
@@ -325,7 +370,10 @@ mod tests {
         for (tau, sigma, mu, want) in cases {
             let l = Lif::new(tau, 1.0, 0.0, 0.0).unwrap();
             let got = l.rate(mu, sigma).unwrap();
-            assert!(((got - want) / want).abs() < 5e-4, "tau={tau} sigma={sigma} mu={mu}: {got} vs {want}");
+            assert!(
+                ((got - want) / want).abs() < 5e-4,
+                "tau={tau} sigma={sigma} mu={mu}: {got} vs {want}"
+            );
         }
         let l = Lif::new(20.0, 1.0, 0.0, 2.0).unwrap();
         assert!((l.rate(50.0, 3.0).unwrap() - 25.26).abs() < 0.005);

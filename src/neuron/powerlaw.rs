@@ -32,18 +32,30 @@ impl PowerLaw {
     #[inline]
     pub fn rate(&self, mu: f64) -> f64 {
         let x = mu - self.b;
-        if x > 0.0 { self.a * x.powf(self.n) } else { 0.0 }
+        if x > 0.0 {
+            self.a * x.powf(self.n)
+        } else {
+            0.0
+        }
     }
     /// dν/dμ.
     #[inline]
     pub fn deriv(&self, mu: f64) -> f64 {
         let x = mu - self.b;
-        if x > 0.0 { self.a * self.n * x.powf(self.n - 1.0) } else { 0.0 }
+        if x > 0.0 {
+            self.a * self.n * x.powf(self.n - 1.0)
+        } else {
+            0.0
+        }
     }
     /// dν/dμ expressed through the rate: n a^{1/n} ν^{(n−1)/n}.
     #[inline]
     pub fn gain_at_rate(&self, nu: f64) -> f64 {
-        if nu > 0.0 { self.n * self.a.powf(1.0 / self.n) * nu.powf((self.n - 1.0) / self.n) } else { 0.0 }
+        if nu > 0.0 {
+            self.n * self.a.powf(1.0 / self.n) * nu.powf((self.n - 1.0) / self.n)
+        } else {
+            0.0
+        }
     }
     /// The input μ giving rate ν > 0: b + (ν/a)^{1/n}. ν = 0 gives b (the threshold);
     /// negative ν is an error.
@@ -85,7 +97,10 @@ pub struct FitOptions {
 
 impl Default for FitOptions {
     fn default() -> Self {
-        FitOptions { n_range: (1.0, 10.0), b_range: None }
+        FitOptions {
+            n_range: (1.0, 10.0),
+            b_range: None,
+        }
     }
 }
 
@@ -115,26 +130,48 @@ fn residuals(mu: &[f64], nu: &[f64], p: &PowerLaw) -> Vec<f64> {
 /// Least-squares fit of ν = a(μ − b)_+^n to points (μ_i, ν_i).
 pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerLawFit> {
     if mu.len() != nu.len() {
-        return Err(Error::Shape(format!("mu has {} points but nu has {}", mu.len(), nu.len())));
+        return Err(Error::Shape(format!(
+            "mu has {} points but nu has {}",
+            mu.len(),
+            nu.len()
+        )));
     }
     if mu.len() < 5 {
-        return Err(Error::param("points", mu.len(), "at least 5 points are needed to fit 3 parameters"));
+        return Err(Error::param(
+            "points",
+            mu.len(),
+            "at least 5 points are needed to fit 3 parameters",
+        ));
     }
     if mu.iter().chain(nu).any(|x| !x.is_finite()) {
-        return Err(Error::param("data", "non-finite value", "all mu and nu must be finite"));
+        return Err(Error::param(
+            "data",
+            "non-finite value",
+            "all mu and nu must be finite",
+        ));
     }
     if nu.iter().all(|&y| y <= 0.0) {
-        return Err(Error::numerical("fit_power_law: all rates are zero; nothing to fit"));
+        return Err(Error::numerical(
+            "fit_power_law: all rates are zero; nothing to fit",
+        ));
     }
     let (nlo, nhi) = opts.n_range;
     if !(nlo > 0.0 && nhi > nlo) {
-        return Err(Error::param("n_range", format!("[{nlo}, {nhi}]"), "must satisfy 0 < lo < hi"));
+        return Err(Error::param(
+            "n_range",
+            format!("[{nlo}, {nhi}]"),
+            "must satisfy 0 < lo < hi",
+        ));
     }
     let mu_min = mu.iter().cloned().fold(f64::INFINITY, f64::min);
     let mu_max = mu.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let (blo, bhi) = opts.b_range.unwrap_or((-2.0 * mu_min.abs(), mu_max));
     if !(bhi > blo) {
-        return Err(Error::param("b_range", format!("[{blo}, {bhi}]"), "must satisfy lo < hi"));
+        return Err(Error::param(
+            "b_range",
+            format!("[{blo}, {bhi}]"),
+            "must satisfy lo < hi",
+        ));
     }
     // 1. Dense grid over the whole box: no dependence on an initial guess.
     let (nb, nn) = (241usize, 181usize);
@@ -150,7 +187,9 @@ pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerL
         }
     }
     if !best.0.is_finite() {
-        return Err(Error::numerical("fit_power_law: no admissible (b, n) in the bounds"));
+        return Err(Error::numerical(
+            "fit_power_law: no admissible (b, n) in the bounds",
+        ));
     }
     // 2. Levenberg–Marquardt on (ln a, b, n) with box bounds on b and n.
     let (_, mut b, mut n) = best;
@@ -193,8 +232,11 @@ pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerL
                 lambda *= 10.0;
                 continue;
             };
-            let (nla, nb_, nn_) =
-                (la + step[0], (b + step[1]).clamp(blo, bhi), (n + step[2]).clamp(nlo, nhi));
+            let (nla, nb_, nn_) = (
+                la + step[0],
+                (b + step[1]).clamp(blo, bhi),
+                (n + step[2]).clamp(nlo, nhi),
+            );
             let nc = cost(nla, nb_, nn_);
             if nc.is_finite() && nc <= c {
                 let rel = (c - nc) / c.max(1e-300);
@@ -235,8 +277,14 @@ pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerL
     let scale: Vec<f64> = (0..3).map(|p| cols[p][p].sqrt().max(1e-300)).collect();
     let h = nalgebra::Matrix3::from_fn(|p, q| cols[p][q] / (scale[p] * scale[q]));
     let ev = h.symmetric_eigenvalues();
-    let (emin, emax) = ev.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &e| (lo.min(e), hi.max(e)));
-    let condition = if emin > 0.0 { emax / emin } else { f64::INFINITY };
+    let (emin, emax) = ev.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &e| {
+        (lo.min(e), hi.max(e))
+    });
+    let condition = if emin > 0.0 {
+        emax / emin
+    } else {
+        f64::INFINITY
+    };
     let mut at_bound = Vec::new();
     let tol = |lo: f64, hi: f64| 1e-9 * (hi - lo);
     if (b - blo).abs() < tol(blo, bhi) || (bhi - b).abs() < tol(blo, bhi) {
@@ -269,16 +317,28 @@ pub fn fit_lif(
     check_positive("step", step, "mV/s")?;
     check_positive("max_rate", max_rate, "Hz")?;
     if !(hi > lo) {
-        return Err(Error::param("mu_range", format!("[{lo}, {hi}]"), "must satisfy lo < hi"));
+        return Err(Error::param(
+            "mu_range",
+            format!("[{lo}, {hi}]"),
+            "must satisfy lo < hi",
+        ));
     }
     let n = ((hi - lo) / step).round() as usize + 1;
     if n > 10_000_000 {
-        return Err(Error::param("step", step, "gives more than 1e7 grid points"));
+        return Err(Error::param(
+            "step",
+            step,
+            "gives more than 1e7 grid points",
+        ));
     }
     let grid: Vec<f64> = (0..n).map(|i| lo + step * i as f64).collect();
     let rates = lif.rates(&grid, sigma)?;
-    let (mu, nu): (Vec<f64>, Vec<f64>) =
-        grid.iter().zip(&rates).filter(|(_, r)| r.is_finite() && **r < max_rate).map(|(m, r)| (*m, *r)).unzip();
+    let (mu, nu): (Vec<f64>, Vec<f64>) = grid
+        .iter()
+        .zip(&rates)
+        .filter(|(_, r)| r.is_finite() && **r < max_rate)
+        .map(|(m, r)| (*m, *r))
+        .unzip();
     if mu.len() < 20 {
         return Err(Error::numerical(format!(
             "fit_power_law: only {} grid points have rates below {max_rate} Hz (20 needed); widen mu_range or raise max_rate",
@@ -306,9 +366,16 @@ mod tests {
         for (tau, sigma, a, b, n) in cases {
             let lif = Lif::new(tau, 1.0, 0.0, 0.0).unwrap();
             let f = fit_lif(&lif, sigma, (-50.0, 150.0, 0.5), 10.0).unwrap();
-            eprintln!("tau={tau} sigma={sigma}: {:?} rmse={} cond={:e}", f.law, f.rmse, f.condition);
+            eprintln!(
+                "tau={tau} sigma={sigma}: {:?} rmse={} cond={:e}",
+                f.law, f.rmse, f.condition
+            );
             assert!(((f.law.a - a) / a).abs() < 5e-3, "a: {} vs {a}", f.law.a);
-            assert!((f.law.b - b).abs() < 5e-3 * b.abs().max(1.0) + 0.02, "b: {} vs {b}", f.law.b);
+            assert!(
+                (f.law.b - b).abs() < 5e-3 * b.abs().max(1.0) + 0.02,
+                "b: {} vs {b}",
+                f.law.b
+            );
             assert!(((f.law.n - n) / n).abs() < 5e-3, "n: {} vs {n}", f.law.n);
         }
     }

@@ -1,0 +1,7 @@
+//! Rate models: the P-population SSN, its steady states and regimes, input design, and the
+//! self-consistent LIF mean field (Φsc).
+
+pub mod roots;
+pub mod ssn;
+
+pub use ssn::{PopKind, Ssn, SteadyState, SteadyStates};

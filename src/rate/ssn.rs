@@ -1,0 +1,683 @@
+//! The stabilised supralinear network (SSN) with P populations (Eq 2, 3 of the reference):
+//!
+//! τ_X dν_X/dt = −ν_X + f_X(μ_X),  μ_X = Σ_Y s_Y J_XY ν_Y + μ_ext,X,
+//!
+//! with f_X a threshold power law, J_XY ≥ 0 magnitudes and s_Y = +1 for excitatory,
+//! −1 for inhibitory presynaptic populations (the paper's sign convention).
+//!
+//! For P = 2 (one E, one I population) [`Ssn::steady_states`] finds *all* steady states by
+//! an exact one-dimensional reduction (see [`super::roots`]): with det J ≥ 0 the unknown is
+//! the E input above threshold z (ν_E = a_E z^{n_E}, ν_I from the E equation), with det J < 0
+//! the I input above threshold w; both make the remaining scalar equation a difference of
+//! convex functions whose roots are isolated with certified bounds, and the far tail is
+//! excluded by a concavity argument. The ν = 0 branches are solved separately and exactly.
+//! For P > 2 a multi-start damped Newton method with de-duplication is used (completeness not
+//! guaranteed; see [`Ssn::steady_states`]).
+
+use super::roots::{brent, concave_roots, dc_roots};
+use crate::error::{Error, Result, check_finite, check_positive};
+use crate::neuron::PowerLaw;
+use nalgebra::{DMatrix, DVector};
+
+/// Population type: sets the sign of its outgoing weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PopKind {
+    /// Excitatory (+).
+    E,
+    /// Inhibitory (−).
+    I,
+}
+
+/// A P-population SSN.
+#[derive(Debug, Clone)]
+pub struct Ssn {
+    /// Transfer function of each population.
+    pub f: Vec<PowerLaw>,
+    /// Coupling magnitudes J[X][Y] ≥ 0 (mV), postsynaptic X, presynaptic Y.
+    pub j: Vec<Vec<f64>>,
+    /// Type of each population.
+    pub kinds: Vec<PopKind>,
+    /// Time constants (ms); default 20 for E and 10 for I.
+    pub tau: Vec<f64>,
+}
+
+/// One steady state and its classification.
+#[derive(Debug, Clone)]
+pub struct SteadyState {
+    /// Rates (Hz).
+    pub nu: Vec<f64>,
+    /// Total input of each population (mV/s).
+    pub mu: Vec<f64>,
+    /// Eigenvalues (re, im) of the Jacobian of the rate dynamics (1/ms).
+    pub eig: Vec<(f64, f64)>,
+    /// All eigenvalues have negative real part.
+    pub stable: bool,
+    /// Inhibition-stabilised: the E subnetwork alone is unstable, J_EE f_E'(μ_E) > 1 (Eq 7).
+    pub isn: bool,
+    /// dν_E/dμ_ext along the input direction (Hz per mV/s); negative = supersaturating.
+    pub dnu_e_dmu: f64,
+    /// Largest fixed-point residual |ν − f(μ)| (Hz).
+    pub residual: f64,
+    /// Found at a fold (two states merging); its stability is marginal.
+    pub at_fold: bool,
+}
+
+impl SteadyState {
+    /// E rate decreases with increasing input along the input direction.
+    pub fn supersaturating(&self) -> bool {
+        self.dnu_e_dmu < 0.0
+    }
+}
+
+/// All steady states at one input and what the solver certifies about them.
+#[derive(Debug, Clone)]
+pub struct SteadyStates {
+    /// The states, sorted by ν_E.
+    pub states: Vec<SteadyState>,
+    /// det J = J_EI J_IE − J_EE J_II (P = 2), NaN otherwise.
+    pub det: f64,
+    /// The count obeys the parity rule (odd for det J > 0, even for det J < 0).
+    pub parity_ok: bool,
+    /// True when the search is certified complete (P = 2 with n ≥ 1 and a certified tail).
+    pub complete: bool,
+    /// External input used (mV/s).
+    pub mu_ext: Vec<f64>,
+}
+
+impl SteadyStates {
+    /// Number of stable states.
+    pub fn n_stable(&self) -> usize {
+        self.states.iter().filter(|s| s.stable).count()
+    }
+}
+
+impl Ssn {
+    /// A validated SSN. `tau` defaults to 20 ms (E) and 10 ms (I).
+    pub fn new(
+        f: Vec<PowerLaw>,
+        j: Vec<Vec<f64>>,
+        kinds: Vec<PopKind>,
+        tau: Option<Vec<f64>>,
+    ) -> Result<Self> {
+        let p = f.len();
+        if p == 0 {
+            return Err(Error::param("f", "[]", "at least one population is needed"));
+        }
+        if j.len() != p || j.iter().any(|r| r.len() != p) {
+            return Err(Error::Shape(format!(
+                "J must be {p}×{p} for {p} transfer functions"
+            )));
+        }
+        for (x, row) in j.iter().enumerate() {
+            for (y, &v) in row.iter().enumerate() {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(Error::param(
+                        &format!("J[{x}][{y}]"),
+                        v,
+                        "must be a finite magnitude >= 0 (mV); signs come from the population types",
+                    ));
+                }
+            }
+        }
+        if kinds.len() != p {
+            return Err(Error::Shape(format!(
+                "{} population types for {p} populations",
+                kinds.len()
+            )));
+        }
+        let tau = match tau {
+            Some(t) => {
+                if t.len() != p {
+                    return Err(Error::Shape(format!(
+                        "{} time constants for {p} populations",
+                        t.len()
+                    )));
+                }
+                for (i, &x) in t.iter().enumerate() {
+                    check_positive(&format!("tau[{i}]"), x, "ms")?;
+                }
+                t
+            }
+            None => kinds
+                .iter()
+                .map(|k| if *k == PopKind::E { 20.0 } else { 10.0 })
+                .collect(),
+        };
+        Ok(Ssn { f, j, kinds, tau })
+    }
+
+    /// The usual E–I pair: f = [f_E, f_I], J = [[J_EE, J_EI], [J_IE, J_II]] magnitudes.
+    pub fn ei(fe: PowerLaw, fi: PowerLaw, j: [[f64; 2]; 2], tau: Option<[f64; 2]>) -> Result<Self> {
+        Ssn::new(
+            vec![fe, fi],
+            j.iter().map(|r| r.to_vec()).collect(),
+            vec![PopKind::E, PopKind::I],
+            tau.map(|t| t.to_vec()),
+        )
+    }
+
+    /// Number of populations.
+    pub fn size(&self) -> usize {
+        self.f.len()
+    }
+
+    /// True for the standard 2-population E–I network.
+    pub fn is_ei(&self) -> bool {
+        self.size() == 2 && self.kinds == [PopKind::E, PopKind::I]
+    }
+
+    /// Signed weight s_Y J_XY.
+    pub fn w(&self, x: usize, y: usize) -> f64 {
+        let s = if self.kinds[y] == PopKind::E {
+            1.0
+        } else {
+            -1.0
+        };
+        s * self.j[x][y]
+    }
+
+    /// det J = J_EI J_IE − J_EE J_II (magnitudes) for an E–I pair; NaN otherwise.
+    pub fn det(&self) -> f64 {
+        if self.is_ei() {
+            self.j[0][1] * self.j[1][0] - self.j[0][0] * self.j[1][1]
+        } else {
+            f64::NAN
+        }
+    }
+
+    /// Total input μ_X = Σ_Y w_XY ν_Y + μ_ext,X.
+    pub fn total_input(&self, nu: &[f64], mu_ext: &[f64]) -> Vec<f64> {
+        (0..self.size())
+            .map(|x| mu_ext[x] + (0..self.size()).map(|y| self.w(x, y) * nu[y]).sum::<f64>())
+            .collect()
+    }
+
+    /// Right-hand side of the rate dynamics dν/dt (Hz/ms).
+    pub fn rhs(&self, nu: &[f64], mu_ext: &[f64]) -> Vec<f64> {
+        let mu = self.total_input(nu, mu_ext);
+        (0..self.size())
+            .map(|x| (-nu[x] + self.f[x].rate(mu[x])) / self.tau[x])
+            .collect()
+    }
+
+    fn check_input(&self, mu_ext: &[f64]) -> Result<()> {
+        if mu_ext.len() != self.size() {
+            return Err(Error::Shape(format!(
+                "{} inputs for {} populations",
+                mu_ext.len(),
+                self.size()
+            )));
+        }
+        for (i, &m) in mu_ext.iter().enumerate() {
+            check_finite(&format!("mu_ext[{i}]"), m, "mV/s")?;
+        }
+        Ok(())
+    }
+
+    /// Classifies a fixed point: Jacobian, eigenvalues, ISN, linear response along `dir`.
+    pub fn classify(&self, nu: &[f64], mu_ext: &[f64], dir: &[f64]) -> SteadyState {
+        let p = self.size();
+        let mu = self.total_input(nu, mu_ext);
+        let g: Vec<f64> = (0..p).map(|x| self.f[x].deriv(mu[x])).collect();
+        let jac = DMatrix::from_fn(p, p, |x, y| {
+            ((if x == y { -1.0 } else { 0.0 }) + g[x] * self.w(x, y)) / self.tau[x]
+        });
+        let eig: Vec<(f64, f64)> = jac
+            .complex_eigenvalues()
+            .iter()
+            .map(|c| (c.re, c.im))
+            .collect();
+        let stable = eig.iter().all(|e| e.0 < 0.0);
+        let e_idx = self.kinds.iter().position(|k| *k == PopKind::E);
+        let isn = e_idx.is_some_and(|e| self.j[e][e] * g[e] > 1.0);
+        // Linear response dν = (I − G W)^{-1} G dir.
+        let a = DMatrix::from_fn(p, p, |x, y| {
+            (if x == y { 1.0 } else { 0.0 }) - g[x] * self.w(x, y)
+        });
+        let rhs = DVector::from_fn(p, |x, _| g[x] * dir[x]);
+        let dnu = a.lu().solve(&rhs);
+        let dnu_e = match (dnu, e_idx) {
+            (Some(d), Some(e)) => d[e],
+            _ => f64::NAN,
+        };
+        let residual = (0..p)
+            .map(|x| (nu[x] - self.f[x].rate(mu[x])).abs())
+            .fold(0.0, f64::max);
+        SteadyState {
+            nu: nu.to_vec(),
+            mu,
+            eig,
+            stable,
+            isn,
+            dnu_e_dmu: dnu_e,
+            residual,
+            at_fold: false,
+        }
+    }
+
+    /// All steady states for external input μ_ext (mV/s per population). `dir` is the input
+    /// direction used for the supersaturation test (default: μ_ext itself, i.e. the ray
+    /// through the origin — for an E–I pair with μ_I = r μ_E that is (1, r)).
+    pub fn steady_states(&self, mu_ext: &[f64], dir: Option<&[f64]>) -> Result<SteadyStates> {
+        self.check_input(mu_ext)?;
+        let default_dir: Vec<f64> = if mu_ext.iter().all(|m| *m == 0.0) {
+            let mut d = vec![0.0; self.size()];
+            d[0] = 1.0;
+            d
+        } else {
+            mu_ext.to_vec()
+        };
+        let dir = dir.unwrap_or(&default_dir);
+        let (nus, complete, folds): (Vec<Vec<f64>>, bool, Vec<bool>) =
+            if self.is_ei() && self.f.iter().all(|f| f.n >= 1.0) {
+                let (v, c) = self.ei_fixed_points(mu_ext[0], mu_ext[1]);
+                let folds = v.iter().map(|s| s.2).collect();
+                (v.into_iter().map(|s| vec![s.0, s.1]).collect(), c, folds)
+            } else {
+                let v = self.multistart(mu_ext)?;
+                let n = v.len();
+                (v, false, vec![false; n])
+            };
+        let mut states: Vec<SteadyState> = nus
+            .iter()
+            .zip(folds)
+            .map(|(nu, fold)| {
+                let mut s = self.classify(nu, mu_ext, dir);
+                s.at_fold = fold;
+                s
+            })
+            .collect();
+        states.sort_by(|a, b| a.nu[0].total_cmp(&b.nu[0]));
+        let det = self.det();
+        let n = states.len() + states.iter().filter(|s| s.at_fold).count();
+        let parity_ok = if det.is_nan() || det == 0.0 {
+            true
+        } else if det > 0.0 {
+            n % 2 == 1
+        } else {
+            n % 2 == 0
+        };
+        Ok(SteadyStates {
+            states,
+            det,
+            parity_ok,
+            complete,
+            mu_ext: mu_ext.to_vec(),
+        })
+    }
+
+    /// The unique ν_I solving the I equation for a given ν_E (E–I pair).
+    fn solve_i(&self, nu_e: f64, mi: f64) -> f64 {
+        let fi = self.f[1];
+        let (jie, jii) = (self.j[1][0], self.j[1][1]);
+        let top = fi.rate(jie * nu_e + mi);
+        if top <= 0.0 {
+            return 0.0;
+        }
+        if jii == 0.0 {
+            return top;
+        }
+        brent(|v| v - fi.rate(jie * nu_e - jii * v + mi), 0.0, top)
+    }
+
+    /// Roots ν ≥ 0 of ν = a (J ν + k − b)_+^n (one population with self-coupling J ≥ 0).
+    fn self_roots(law: &PowerLaw, jself: f64, k: f64) -> Vec<f64> {
+        let kk = k - law.b;
+        if jself == 0.0 {
+            return vec![law.rate(k)];
+        }
+        let mut out = Vec::new();
+        if kk <= 0.0 {
+            out.push(0.0);
+        }
+        // ν > 0 with x = J ν + kk > 0: h(x) = (x − kk)/J − a x^n, concave in x.
+        let x0 = kk.max(0.0);
+        let h = |x: f64| (x - kk) / jself - law.a * x.powf(law.n);
+        let xmax = if law.n > 1.0 {
+            Some((1.0 / (jself * law.a * law.n)).powf(1.0 / (law.n - 1.0)))
+        } else {
+            None
+        };
+        if law.n == 1.0 && 1.0 / jself - law.a >= 0.0 {
+            // Linear, non-decreasing: a root only if h(x0) ≤ 0 < slope … h(x0) ≥ 0 here when kk < 0.
+            if kk > 0.0 && 1.0 / jself - law.a > 0.0 {
+                let x = kk / (1.0 - jself * law.a);
+                out.push((x - kk) / jself);
+            }
+        } else {
+            for x in concave_roots(&h, x0, xmax) {
+                let nu = (x - kk) / jself;
+                if nu > 0.0 {
+                    out.push(nu);
+                }
+            }
+        }
+        out.sort_by(f64::total_cmp);
+        out.dedup();
+        out
+    }
+
+    /// All fixed points (ν_E, ν_I, at_fold) of an E–I pair and whether the search is certified.
+    fn ei_fixed_points(&self, me: f64, mi: f64) -> (Vec<(f64, f64, bool)>, bool) {
+        let (fe, fi) = (self.f[0], self.f[1]);
+        let [jee, jei] = [self.j[0][0], self.j[0][1]];
+        let [jie, jii] = [self.j[1][0], self.j[1][1]];
+        let mut out: Vec<(f64, f64, bool)> = Vec::new();
+        let mut complete = true;
+        if jei == 0.0 {
+            for ne in Self::self_roots(&fe, jee, me) {
+                out.push((ne, self.solve_i(ne, mi), false));
+            }
+        } else if jie == 0.0 {
+            let ni = self.solve_i(0.0, mi);
+            for ne in Self::self_roots(&fe, jee, me - jei * ni) {
+                out.push((ne, ni, false));
+            }
+        } else {
+            let det = jei * jie - jee * jii;
+            let c = me - fe.b;
+            let d = mi - fi.b;
+            if det >= 0.0 {
+                // ν_E = 0 branch.
+                let ni0 = self.solve_i(0.0, mi);
+                if c - jei * ni0 <= 0.0 {
+                    out.push((0.0, ni0, false));
+                }
+                // z > 0: H(z) = P(z) − Q(z).
+                let (ae, ne_) = (fe.a, fe.n);
+                let p = |z: f64| {
+                    let zn1 = z.powf(ne_ - 1.0);
+                    (
+                        (jee * ae * zn1 * z - z + c) / jei,
+                        (jee * ae * ne_ * zn1 - 1.0) / jei,
+                    )
+                };
+                let q = |z: f64| {
+                    let (pv, dp) = p(z);
+                    let zn1 = z.powf(ne_ - 1.0);
+                    let w = jie * ae * zn1 * z - jii * pv + d;
+                    let dw = jie * ae * ne_ * zn1 - jii * dp;
+                    if w <= 0.0 {
+                        (0.0, 0.0)
+                    } else {
+                        let wn1 = w.powf(fi.n - 1.0);
+                        (fi.a * wn1 * w, fi.a * fi.n * wn1 * dw)
+                    }
+                };
+                // Tail: H ≤ B(s) = (J_EE a_E s + c)/J_EI − a_I (k s + w0)_+^{n_I}, s = z^{n_E}.
+                let k = det * ae / jei;
+                let w0 = d - jii * c / jei;
+                let bnd =
+                    |s: f64| (jee * ae * s + c) / jei - fi.a * (k * s + w0).max(0.0).powf(fi.n);
+                let (hi, certified) = tail_bound(&bnd, 1.0 / ne_);
+                complete &= certified;
+                for r in dc_roots(&p, &q, 0.0, hi) {
+                    if r.x <= 0.0 {
+                        continue;
+                    }
+                    let nu_e = fe.a * r.x.powf(ne_);
+                    let nu_i = p(r.x).0.max(0.0);
+                    out.push((nu_e, nu_i, r.double));
+                }
+            } else {
+                // ν_I = 0 branch: E alone.
+                for ne in Self::self_roots(&fe, jee, me) {
+                    if jie * ne + d <= 0.0 {
+                        out.push((ne, 0.0, false));
+                    }
+                }
+                let (ai, ni_) = (fi.a, fi.n);
+                let p = |w: f64| {
+                    let wn1 = w.powf(ni_ - 1.0);
+                    (
+                        (w + jii * ai * wn1 * w - d) / jie,
+                        (1.0 + jii * ai * ni_ * wn1) / jie,
+                    )
+                };
+                let q = |w: f64| {
+                    let (pv, dp) = p(w);
+                    let wn1 = w.powf(ni_ - 1.0);
+                    let z = jee * pv - jei * ai * wn1 * w + c;
+                    let dz = jee * dp - jei * ai * ni_ * wn1;
+                    if z <= 0.0 {
+                        (0.0, 0.0)
+                    } else {
+                        let zn1 = z.powf(fe.n - 1.0);
+                        (fe.a * zn1 * z, fe.a * fe.n * zn1 * dz)
+                    }
+                };
+                // Tail (w ≥ 1, t = w^{n_I} ≥ w): G ≤ ((1 + J_II a_I) t + |d|)/J_IE − a_E (k' t + z0)_+^{n_E}.
+                let kp = -det * ai / jie;
+                let z0 = c - jee * d / jie;
+                let bnd = |t: f64| {
+                    ((1.0 + jii * ai) * t + d.abs()) / jie
+                        - fe.a * (kp * t + z0).max(0.0).powf(fe.n)
+                };
+                let (hi, certified) = tail_bound(&bnd, 1.0 / ni_);
+                complete &= certified;
+                for r in dc_roots(&p, &q, 0.0, hi.max(1.0)) {
+                    if r.x <= 0.0 {
+                        continue;
+                    }
+                    let nu_i = ai * r.x.powf(ni_);
+                    let nu_e = p(r.x).0.max(0.0);
+                    out.push((nu_e, nu_i, r.double));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        out.dedup_by(|a, b| {
+            (a.0 - b.0).abs() <= 1e-10 * (1.0 + a.0.abs())
+                && (a.1 - b.1).abs() <= 1e-10 * (1.0 + a.1.abs())
+        });
+        // Polish with Newton on the full 2-D system (removes reduction round-off).
+        // Candidates whose residual is not small even after polishing are round-off artefacts
+        // of the reduction at astronomically large rates; drop them.
+        let n_cand = out.len();
+        let out: Vec<(f64, f64, bool)> = out
+            .into_iter()
+            .filter_map(|(e, i, f)| {
+                let v = self.polish(&[e, i], &[me, mi]);
+                self.is_fixed_point(&v, &[me, mi], 1e-7)
+                    .then_some((v[0], v[1], f))
+            })
+            .collect();
+        complete &= out.len() == n_cand;
+        (out, complete)
+    }
+
+    /// True when ν solves the fixed-point equations to `rtol` relative, allowing for the
+    /// floating-point error of forming μ from large cancelling terms.
+    pub fn is_fixed_point(&self, nu: &[f64], mu_ext: &[f64], rtol: f64) -> bool {
+        let mu = self.total_input(nu, mu_ext);
+        (0..self.size()).all(|x| {
+            let terms: f64 =
+                mu_ext[x].abs() + (0..self.size()).map(|y| self.j[x][y] * nu[y]).sum::<f64>();
+            let tol = rtol * (1.0 + nu[x]) + 64.0 * f64::EPSILON * terms * self.f[x].deriv(mu[x]);
+            (nu[x] - self.f[x].rate(mu[x])).abs() <= tol
+        })
+    }
+
+    /// A few Newton steps on ν − f(Wν + μ) = 0, kept only if they reduce the residual.
+    fn polish(&self, nu: &[f64], mu_ext: &[f64]) -> Vec<f64> {
+        let p = self.size();
+        let res = |v: &[f64]| -> Vec<f64> {
+            let mu = self.total_input(v, mu_ext);
+            (0..p).map(|x| v[x] - self.f[x].rate(mu[x])).collect()
+        };
+        let norm = |r: &[f64]| r.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let mut v = nu.to_vec();
+        let mut r = res(&v);
+        for _ in 0..5 {
+            if norm(&r) == 0.0 {
+                break;
+            }
+            let mu = self.total_input(&v, mu_ext);
+            let jac = DMatrix::from_fn(p, p, |x, y| {
+                (if x == y { 1.0 } else { 0.0 }) - self.f[x].deriv(mu[x]) * self.w(x, y)
+            });
+            let Some(step) = jac.lu().solve(&DVector::from_vec(r.clone())) else {
+                break;
+            };
+            let cand: Vec<f64> = (0..p).map(|x| (v[x] - step[x]).max(0.0)).collect();
+            let rc = res(&cand);
+            if norm(&rc) < norm(&r) {
+                v = cand;
+                r = rc;
+            } else {
+                break;
+            }
+        }
+        v
+    }
+
+    /// Multi-start damped Newton for general P: starts from a log-spaced lattice of rates
+    /// and from the end points of rate-dynamics runs, keeps converged, de-duplicated roots.
+    fn multistart(&self, mu_ext: &[f64]) -> Result<Vec<Vec<f64>>> {
+        let p = self.size();
+        let levels = [0.0, 0.01, 0.1, 1.0, 5.0, 20.0, 100.0];
+        let mut starts: Vec<Vec<f64>> = Vec::new();
+        let total = levels.len().pow(p.min(4) as u32);
+        for idx in 0..total {
+            let mut v = vec![0.0; p];
+            let mut k = idx;
+            for item in v.iter_mut().take(p.min(4)) {
+                *item = levels[k % levels.len()];
+                k /= levels.len();
+            }
+            for x in 4..p {
+                v[x] = levels[(idx + x) % levels.len()];
+            }
+            starts.push(v);
+        }
+        let mut found: Vec<Vec<f64>> = Vec::new();
+        for s in starts {
+            crate::cancel::check()?;
+            if let Some(v) = self.newton(&s, mu_ext)
+                && !found.iter().any(|f| {
+                    f.iter()
+                        .zip(&v)
+                        .all(|(a, b)| (a - b).abs() <= 1e-7 * (1.0 + a.abs()))
+                })
+            {
+                found.push(v);
+            }
+        }
+        Ok(found)
+    }
+
+    fn newton(&self, start: &[f64], mu_ext: &[f64]) -> Option<Vec<f64>> {
+        let p = self.size();
+        let res = |v: &[f64]| -> Vec<f64> {
+            let mu = self.total_input(v, mu_ext);
+            (0..p).map(|x| v[x] - self.f[x].rate(mu[x])).collect()
+        };
+        let norm = |r: &[f64]| r.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let mut v = start.to_vec();
+        let mut r = res(&v);
+        for _ in 0..200 {
+            let nr = norm(&r);
+            if nr < 1e-12 * (1.0 + norm(&v)) {
+                return Some(self.polish(&v, mu_ext));
+            }
+            let mu = self.total_input(&v, mu_ext);
+            let jac = DMatrix::from_fn(p, p, |x, y| {
+                (if x == y { 1.0 } else { 0.0 }) - self.f[x].deriv(mu[x]) * self.w(x, y)
+            });
+            let step = jac.lu().solve(&DVector::from_vec(r.clone()))?;
+            let mut t = 1.0;
+            let mut ok = false;
+            for _ in 0..30 {
+                let cand: Vec<f64> = (0..p).map(|x| (v[x] - t * step[x]).max(0.0)).collect();
+                let rc = res(&cand);
+                if norm(&rc) < nr {
+                    v = cand;
+                    r = rc;
+                    ok = true;
+                    break;
+                }
+                t *= 0.5;
+            }
+            if !ok || v.iter().any(|x| !x.is_finite() || *x > 1e9) {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// Integrates the rate dynamics with classical RK4 from `nu0` for `t_end` ms with step `dt`
+    /// (ms); `mu_ext(t)` gives the input at time t. Stops early (diverged = true) when a rate
+    /// exceeds `cap` Hz. Returns (times, rates per step, diverged).
+    pub fn simulate(
+        &self,
+        nu0: &[f64],
+        mu_ext: &dyn Fn(f64) -> Vec<f64>,
+        t_end: f64,
+        dt: f64,
+        cap: f64,
+    ) -> Result<(Vec<f64>, Vec<Vec<f64>>, bool)> {
+        let p = self.size();
+        if nu0.len() != p {
+            return Err(Error::Shape(format!(
+                "{} initial rates for {p} populations",
+                nu0.len()
+            )));
+        }
+        check_positive("dt", dt, "ms")?;
+        check_positive("t_end", t_end, "ms")?;
+        let steps = (t_end / dt).ceil() as usize;
+        if steps > 50_000_000 {
+            return Err(Error::param(
+                "dt",
+                dt,
+                "gives more than 5e7 steps; use a larger dt",
+            ));
+        }
+        let mut t = 0.0;
+        let mut v = nu0.to_vec();
+        let mut ts = vec![0.0];
+        let mut out = vec![v.clone()];
+        let add = |a: &[f64], b: &[f64], h: f64| -> Vec<f64> {
+            a.iter().zip(b).map(|(x, y)| x + h * y).collect()
+        };
+        for step in 0..steps {
+            if step % 4096 == 0 {
+                crate::cancel::check()?;
+            }
+            let k1 = self.rhs(&v, &mu_ext(t));
+            let k2 = self.rhs(&add(&v, &k1, 0.5 * dt), &mu_ext(t + 0.5 * dt));
+            let k3 = self.rhs(&add(&v, &k2, 0.5 * dt), &mu_ext(t + 0.5 * dt));
+            let k4 = self.rhs(&add(&v, &k3, dt), &mu_ext(t + dt));
+            for x in 0..p {
+                v[x] += dt / 6.0 * (k1[x] + 2.0 * k2[x] + 2.0 * k3[x] + k4[x]);
+                v[x] = v[x].max(0.0);
+            }
+            t += dt;
+            ts.push(t);
+            out.push(v.clone());
+            if v.iter().any(|x| !x.is_finite() || *x > cap) {
+                return Ok((ts, out, true));
+            }
+        }
+        Ok((ts, out, false))
+    }
+}
+
+/// Finds x_hi = s0^{exp} such that the concave bound B(s) is negative and decreasing for all
+/// s ≥ s0. Returns (x_hi, certified).
+fn tail_bound(b: &dyn Fn(f64) -> f64, exp: f64) -> (f64, bool) {
+    let mut s = 1e-6;
+    for _ in 0..1200 {
+        let h = 1e-6 * s;
+        let v = b(s);
+        let dv = (b(s + h) - v) / h;
+        if v < 0.0 && dv < 0.0 && b(2.0 * s) < v {
+            return (s.powf(exp), true);
+        }
+        s *= 1.5;
+        if !s.is_finite() || s > 1e250 {
+            break;
+        }
+    }
+    (1e6, false)
+}
