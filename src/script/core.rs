@@ -142,6 +142,13 @@ pub fn register(api: &mut Api) {
         },
     );
     api.func(
+        "tmp_dir",
+        &[],
+        "string",
+        "The system's temporary directory (for scratch output).\n\n```rhai\nprint(tmp_dir());\n```",
+        || std::env::temp_dir().display().to_string(),
+    );
+    api.func(
         "float",
         &["x: number"],
         "float",

@@ -8,6 +8,7 @@ pub mod api;
 pub mod convert;
 mod core;
 mod stdlib;
+mod theory;
 
 use api::{Api, Docs};
 use rhai::{AST, Dynamic, Engine, EvalAltResult, ParseError, Position, Scope};
@@ -49,6 +50,7 @@ pub fn build_engine() -> Engine {
 
 fn register_all(api: &mut Api) {
     core::register(api);
+    theory::register(api);
 }
 
 fn api_help(engine: &mut Engine, docs: &Arc<Docs>, docs2: &Arc<Docs>) {

@@ -1,0 +1,1175 @@
+//! Rhai bindings of the theory core: LIF transfer function, power laws, SSN steady states,
+//! regimes, regime maps, input design, Φsc and the paper's networks.
+
+use super::api::Api;
+use super::convert::{
+    NumOrVec, Opts, RResult, count, err, map_of, num, num_vec, rt_err, to_array, to_matrix,
+};
+use crate::neuron::lif::FiSimOptions;
+use crate::neuron::powerlaw::{FitOptions, fit_lif, fit_power_law};
+use crate::neuron::{Lif, PowerLaw};
+use crate::rate::lifnet::{LifNetwork, PAPER_NETWORKS, paper_network};
+use crate::rate::regime::{RegimeMap, conditions, peak, regime_map, response};
+use crate::rate::{PopKind, Ssn, SteadyState, design};
+use rhai::{Array, Dynamic, FnPtr, Map, NativeCallContext};
+
+/// A power law together with its fit diagnostics (when it came from a fit).
+#[derive(Debug, Clone)]
+pub struct PowerLawObj {
+    law: PowerLaw,
+    rmse: f64,
+    max_err: f64,
+    condition: f64,
+    ill: bool,
+}
+
+impl From<PowerLaw> for PowerLawObj {
+    fn from(law: PowerLaw) -> Self {
+        PowerLawObj {
+            law,
+            rmse: f64::NAN,
+            max_err: f64::NAN,
+            condition: f64::NAN,
+            ill: false,
+        }
+    }
+}
+
+fn grid3(
+    o: &Opts,
+    key: &str,
+    func: &'static str,
+    default: Option<(f64, f64, usize)>,
+) -> RResult<Option<Vec<f64>>> {
+    let Some(v) = o.raw(key) else {
+        return Ok(default.map(|(a, b, n)| lin(a, b, n)));
+    };
+    let g = num_vec(v, func, key)?;
+    if g.len() == 1 {
+        return Ok(Some(g));
+    }
+    if g.len() != 3 || g[2] < 1.0 || g[2].fract() != 0.0 {
+        return Err(rt_err(
+            func,
+            format!("option `{key}` must be [lo, hi, n] with n a whole number >= 1, got {g:?}"),
+        ));
+    }
+    Ok(Some(lin(g[0], g[1], g[2] as usize)))
+}
+
+fn lin(a: f64, b: f64, n: usize) -> Vec<f64> {
+    if n <= 1 {
+        vec![a]
+    } else {
+        (0..n)
+            .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+            .collect()
+    }
+}
+
+fn state_map(s: &SteadyState) -> Map {
+    map_of(vec![
+        ("nu", to_array(&s.nu).into()),
+        ("mu", to_array(&s.mu).into()),
+        ("stable", s.stable.into()),
+        ("isn", s.isn.into()),
+        ("supersaturating", s.supersaturating().into()),
+        ("dnu_e_dmu", s.dnu_e_dmu.into()),
+        (
+            "eig",
+            s.eig
+                .iter()
+                .map(|(re, im)| Dynamic::from_array(to_array(&[*re, *im])))
+                .collect::<Array>()
+                .into(),
+        ),
+        ("residual", s.residual.into()),
+        ("at_fold", s.at_fold.into()),
+    ])
+}
+
+fn display_ssn(n: &Ssn) -> String {
+    let kinds: Vec<&str> = n
+        .kinds
+        .iter()
+        .map(|k| if *k == PopKind::E { "E" } else { "I" })
+        .collect();
+    let mut s = format!(
+        "Ssn({} populations [{}], tau = {:?} ms",
+        n.size(),
+        kinds.join(", "),
+        n.tau
+    );
+    if n.is_ei() {
+        s.push_str(&format!(
+            ", J = [[{}, {}], [{}, {}]] mV, det J = {:.4}",
+            n.j[0][0],
+            n.j[0][1],
+            n.j[1][0],
+            n.j[1][1],
+            n.det()
+        ));
+    }
+    for (k, f) in n.f.iter().enumerate() {
+        s.push_str(&format!(
+            "\n  f[{}] ({}): nu = {:.5e} (mu - {:.4})_+^{:.4}",
+            k, kinds[k], f.a, f.b, f.n
+        ));
+    }
+    s.push(')');
+    s
+}
+
+fn display_net(n: &LifNetwork) -> String {
+    let jj = n.coupling();
+    format!(
+        "LifNetwork \"{}\": N_E = {}, N_I = {}, p = {:?}, j = [[{:.6}, {:.6}], [{:.6}, {:.6}]] mV, J = N p j = [[{:.4}, {:.4}], [{:.4}, {:.4}]] mV, tau = {:?} ms, sigma = {:?} mV/sqrt(s), r = {}",
+        n.name,
+        n.n[0],
+        n.n[1],
+        n.p,
+        n.j[0][0],
+        n.j[0][1],
+        n.j[1][0],
+        n.j[1][1],
+        jj[0][0],
+        jj[0][1],
+        jj[1][0],
+        jj[1][1],
+        n.tau,
+        n.sigma,
+        n.r
+    )
+}
+
+fn network_from_map(m: &Map) -> RResult<LifNetwork> {
+    const F: &str = "network_params";
+    let o = Opts::new(
+        m,
+        F,
+        &[
+            "base",
+            "N",
+            "p",
+            "j",
+            "J",
+            "tau",
+            "sigma",
+            "theta",
+            "v_reset",
+            "t_ref",
+            "tau_syn",
+            "delay_max",
+            "r",
+            "name",
+        ],
+    )?;
+    let mut net = match o.opt_string("base")? {
+        Some(b) => paper_network(&b).map_err(err(F))?,
+        None => paper_network("fig2").map_err(err(F))?,
+    };
+    let default_name = if o.has("base") {
+        net.name.clone()
+    } else {
+        "custom".to_string()
+    };
+    net.name = o.string("name", &default_name)?;
+    let m2 = |key: &str| -> RResult<Option<[[f64; 2]; 2]>> {
+        match o.opt_matrix(key)? {
+            None => Ok(None),
+            Some(v) if v.len() == 2 && v[0].len() == 2 => {
+                Ok(Some([[v[0][0], v[0][1]], [v[1][0], v[1][1]]]))
+            }
+            Some(_) => Err(rt_err(
+                F,
+                format!("option `{key}` must be a 2x2 matrix [[EE, EI], [IE, II]]"),
+            )),
+        }
+    };
+    let v2 = |key: &str| -> RResult<Option<[f64; 2]>> {
+        match o.opt_vec(key)? {
+            None => Ok(None),
+            Some(v) if v.len() == 2 => Ok(Some([v[0], v[1]])),
+            Some(v) => Err(rt_err(
+                F,
+                format!("option `{key}` must be [E, I], got {} values", v.len()),
+            )),
+        }
+    };
+    if let Some(nv) = v2("N")? {
+        for (i, x) in nv.iter().enumerate() {
+            if !(x.fract() == 0.0 && *x >= 1.0) {
+                return Err(rt_err(
+                    F,
+                    format!("parameter `N[{i}]` = {x} is invalid: must be a whole number >= 1"),
+                ));
+            }
+        }
+        net.n = [nv[0] as usize, nv[1] as usize];
+    }
+    if let Some(p) = m2("p")? {
+        net.p = p;
+    }
+    if let Some(j) = m2("j")? {
+        net.j = j;
+    }
+    if let Some(jj) = m2("J")? {
+        if o.has("j") {
+            return Err(rt_err(
+                F,
+                "give either `j` (per synapse) or `J` (population coupling), not both",
+            ));
+        }
+        for x in 0..2 {
+            for y in 0..2 {
+                let c = net.in_degree(x, y);
+                net.j[x][y] = if c > 0.0 { jj[x][y] / c } else { 0.0 };
+            }
+        }
+    }
+    if let Some(t) = v2("tau")? {
+        net.tau = t;
+    }
+    if let Some(s) = v2("sigma")? {
+        net.sigma = s;
+    }
+    net.theta = o.f64("theta", net.theta)?;
+    net.v_reset = o.f64("v_reset", net.v_reset)?;
+    net.t_ref = o.f64("t_ref", net.t_ref)?;
+    if let Some(t) = m2("tau_syn")? {
+        net.tau_syn = t;
+    }
+    if let Some(d) = m2("delay_max")? {
+        net.delay_max = d;
+    }
+    net.r = o.f64("r", net.r)?;
+    net.validate().map_err(err(F))?;
+    Ok(net)
+}
+
+fn ssn_from_map(m: &Map) -> RResult<Ssn> {
+    const F: &str = "ssn";
+    let o = Opts::new(m, F, &["f", "J", "tau", "types"])?;
+    let fs = o.raw("f").ok_or_else(|| {
+        rt_err(
+            F,
+            "option `f` (array of PowerLaw, one per population) is required",
+        )
+    })?;
+    let arr = fs
+        .clone()
+        .into_array()
+        .map_err(|_| rt_err(F, "option `f` must be an array of PowerLaw values"))?;
+    let f: Vec<PowerLaw> = arr
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.clone().try_cast::<PowerLawObj>().map(|p| p.law).ok_or_else(|| {
+                rt_err(F, format!("f[{i}] is a {}, expected a PowerLaw (from power_law(a, b, n) or fit_power_law)", v.type_name()))
+            })
+        })
+        .collect::<RResult<_>>()?;
+    let j = o.opt_matrix("J")?.ok_or_else(|| {
+        rt_err(
+            F,
+            "option `J` (matrix of coupling magnitudes, mV) is required",
+        )
+    })?;
+    let kinds = match o.raw("types") {
+        None => {
+            if f.len() == 2 {
+                vec![PopKind::E, PopKind::I]
+            } else {
+                return Err(rt_err(
+                    F,
+                    "option `types` (e.g. [\"E\", \"I\", \"I\"]) is required for more than 2 populations",
+                ));
+            }
+        }
+        Some(t) => {
+            let a = t
+                .clone()
+                .into_array()
+                .map_err(|_| rt_err(F, "option `types` must be an array of \"E\"/\"I\""))?;
+            a.iter()
+                .map(|s| match s.to_string().as_str() {
+                    "E" | "e" => Ok(PopKind::E),
+                    "I" | "i" => Ok(PopKind::I),
+                    other => Err(rt_err(
+                        F,
+                        format!("population type {other:?} is invalid: must be \"E\" or \"I\""),
+                    )),
+                })
+                .collect::<RResult<_>>()?
+        }
+    };
+    let tau = o.opt_vec("tau")?;
+    Ssn::new(f, j, kinds, tau).map_err(err(F))
+}
+
+fn mu_r(net: &Ssn, mu: &Dynamic, r: &Dynamic, func: &str) -> RResult<Vec<f64>> {
+    let m = num(mu, func, "mu")?;
+    let r = num(r, func, "r")?;
+    if !net.is_ei() {
+        return Err(rt_err(
+            func,
+            "(mu, r) inputs need an E-I pair; pass an array of inputs instead",
+        ));
+    }
+    Ok(vec![m, r * m])
+}
+
+fn with_j(net: &Ssn, key: &str, v: f64) -> crate::Result<Ssn> {
+    let mut n = net.clone();
+    let (x, y) = match key {
+        "J_EE" => (0, 0),
+        "J_EI" => (0, 1),
+        "J_IE" => (1, 0),
+        "J_II" => (1, 1),
+        _ => return Ok(n),
+    };
+    n.j[x][y] = v;
+    Ssn::new(n.f, n.j, n.kinds, Some(n.tau))
+}
+
+/// Registers the theory API.
+pub fn register(api: &mut Api) {
+    // ---------------------------------------------------------------- Lif
+    api.ty::<Lif>(
+        "Lif",
+        "A leaky integrate-and-fire neuron in the paper's units: dV/dt = -V/tau + I, input mean mu in mV/s, noise sigma in mV/sqrt(s).\n\n```rhai\nlet e = lif(#{ tau: 20 });\nprint(e);\n```",
+        |l| format!("Lif(tau = {} ms, theta = {} mV, v_reset = {} mV, t_ref = {} ms)", l.tau, l.theta, l.v_reset, l.t_ref),
+    );
+    api.func(
+        "lif",
+        &["params: map"],
+        "Lif",
+        "A LIF neuron. Keys (defaults): tau (20 ms), theta (1 mV), v_reset (0 mV), t_ref (0 ms).\n\n```rhai\nlet e = lif(#{ tau: 20, theta: 1, v_reset: 0, t_ref: 0 });\nlet i = lif(#{ tau: 10 });\nlet cortical = lif(#{ tau: 20, theta: 20, v_reset: 10, t_ref: 2 });\n```",
+        |m: Map| -> RResult<Lif> {
+            let o = Opts::new(&m, "lif", &["tau", "theta", "v_reset", "t_ref"])?;
+            Lif::new(o.f64("tau", 20.0)?, o.f64("theta", 1.0)?, o.f64("v_reset", 0.0)?, o.f64("t_ref", 0.0)?).map_err(err("lif"))
+        },
+    );
+    api.func("lif", &[], "Lif", "A LIF neuron with the paper's defaults (tau 20 ms, theta 1 mV, v_reset 0, t_ref 0).\n\n```rhai\nprint(lif().rate(50, 3));\n```", || Lif::default());
+    api.method(
+        "Lif",
+        "rate",
+        &["mu: number|array", "sigma: number"],
+        "float|array",
+        "Ricciardi/Siegert stationary rate (Hz) for input mean mu (mV/s) and noise sigma (mV/sqrt(s)); sigma = 0 gives the deterministic rate. Accurate to ~1e-11 relative, down to rates of 1e-300 Hz.\n\n```rhai\nlet e = lif(#{ tau: 20 });\nprint(e.rate(50, 3));            // 26.605 Hz\nprint(e.rate([0, 10, 20], 3));\n```",
+        |l: &mut Lif, mu: Dynamic, sigma: Dynamic| -> RResult<Dynamic> {
+            let s = num(&sigma, "Lif.rate", "sigma")?;
+            let l = l.clone();
+            NumOrVec::read(&mu, "Lif.rate", "mu")?.map(|m| l.rate(m, s).map_err(err("Lif.rate")))
+        },
+    );
+    api.method(
+        "Lif",
+        "log_rate",
+        &["mu: number|array", "sigma: number"],
+        "float|array",
+        "Natural log of the rate (useful far below threshold, where the rate underflows).\n\n```rhai\nprint(lif().log_rate(-1e4, 3));\n```",
+        |l: &mut Lif, mu: Dynamic, sigma: Dynamic| -> RResult<Dynamic> {
+            let s = num(&sigma, "Lif.log_rate", "sigma")?;
+            let l = l.clone();
+            NumOrVec::read(&mu, "Lif.log_rate", "mu")?.map(|m| l.log_rate(m, s).map_err(err("Lif.log_rate")))
+        },
+    );
+    api.method(
+        "Lif",
+        "rate_deriv",
+        &["mu: number|array", "sigma: number"],
+        "float|array",
+        "dPhi/dmu in Hz per mV/s (closed form).\n\n```rhai\nprint(lif().rate_deriv(20, 3));\n```",
+        |l: &mut Lif, mu: Dynamic, sigma: Dynamic| -> RResult<Dynamic> {
+            let s = num(&sigma, "Lif.rate_deriv", "sigma")?;
+            let l = l.clone();
+            NumOrVec::read(&mu, "Lif.rate_deriv", "mu")?
+                .map(|m| l.rate_deriv(m, s).map_err(err("Lif.rate_deriv")))
+        },
+    );
+    api.method(
+        "Lif",
+        "fit_power_law",
+        &["sigma: number"],
+        "PowerLaw",
+        "Fits nu = a (mu - b)_+^n to the rate by the paper's procedure: mu from -50 to 150 mV/s in steps of 0.5, points with rate < 10 Hz, bounded least squares from a dense grid (no initial guess).\n\n```rhai\nlet pe = lif(#{ tau: 20 }).fit_power_law(3);\nprint(`a = ${pe.a}, b = ${pe.b}, n = ${pe.n}, rmse = ${pe.rmse} Hz`);\n```",
+        |l: &mut Lif, sigma: Dynamic| -> RResult<PowerLawObj> {
+            let s = num(&sigma, "Lif.fit_power_law", "sigma")?;
+            let f = fit_lif(l, s, (-50.0, 150.0, 0.5), 10.0).map_err(err("Lif.fit_power_law"))?;
+            Ok(PowerLawObj { law: f.law, rmse: f.rmse, max_err: f.max_err, condition: f.condition, ill: f.ill_conditioned })
+        },
+    );
+    api.method(
+        "Lif",
+        "fit_power_law",
+        &["sigma: number", "opts: map"],
+        "PowerLaw",
+        "Power-law fit with options: mu ([lo, hi, step], default [-50, 150, 0.5]) and max_rate (Hz, default 10).\n\n```rhai\nlet p = lif(#{ tau: 10 }).fit_power_law(3, #{ max_rate: 20 });\nprint(p);\n```",
+        |l: &mut Lif, sigma: Dynamic, m: Map| -> RResult<PowerLawObj> {
+            const F: &str = "Lif.fit_power_law";
+            let o = Opts::new(&m, F, &["mu", "max_rate"])?;
+            let s = num(&sigma, F, "sigma")?;
+            let g = o.opt_vec("mu")?.unwrap_or(vec![-50.0, 150.0, 0.5]);
+            if g.len() != 3 {
+                return Err(rt_err(F, "option `mu` must be [lo, hi, step]"));
+            }
+            let f = fit_lif(l, s, (g[0], g[1], g[2]), o.f64("max_rate", 10.0)?).map_err(err(F))?;
+            Ok(PowerLawObj { law: f.law, rmse: f.rmse, max_err: f.max_err, condition: f.condition, ill: f.ill_conditioned })
+        },
+    );
+    api.method(
+        "Lif",
+        "simulate_rate",
+        &["mu: number|array", "sigma: number", "opts: map"],
+        "map",
+        "F-I curve by direct simulation of independent neurons with white-noise input (exact OU update). Options: n (100), dt (0.01 ms), duration (10000 ms), warmup (200 ms), seed (1). Returns #{ mu, rate, sem }.\n\n```rhai\nlet r = lif().simulate_rate([30, 50], 3, #{ n: 20, duration: 1000, dt: 0.05 });\nprint(r.rate);\n```",
+        |l: &mut Lif, mu: Dynamic, sigma: Dynamic, m: Map| -> RResult<Map> {
+            const F: &str = "Lif.simulate_rate";
+            let o = Opts::new(&m, F, &["n", "dt", "duration", "warmup", "seed"])?;
+            let d = FiSimOptions::default();
+            let opts = FiSimOptions {
+                n: o.usize("n", d.n)?,
+                dt: o.f64("dt", d.dt)?,
+                duration: o.f64("duration", d.duration)?,
+                warmup: o.f64("warmup", d.warmup)?,
+                seed: o.usize("seed", 1)? as u64,
+            };
+            let s = num(&sigma, F, "sigma")?;
+            let mus = match NumOrVec::read(&mu, F, "mu")? {
+                NumOrVec::One(x) => vec![x],
+                NumOrVec::Many(v) => v,
+            };
+            let (mut rate, mut sem) = (Vec::new(), Vec::new());
+            for &x in &mus {
+                let (r, e) = l.simulate_rate(x, s, &opts).map_err(err(F))?;
+                rate.push(r);
+                sem.push(e);
+            }
+            Ok(map_of(vec![("mu", to_array(&mus).into()), ("rate", to_array(&rate).into()), ("sem", to_array(&sem).into())]))
+        },
+    );
+    api.get(
+        "Lif",
+        "tau",
+        "float",
+        "Membrane time constant (ms).",
+        |l: &mut Lif| l.tau,
+    );
+    api.get("Lif", "theta", "float", "Threshold (mV).", |l: &mut Lif| {
+        l.theta
+    });
+    api.get(
+        "Lif",
+        "v_reset",
+        "float",
+        "Reset potential (mV).",
+        |l: &mut Lif| l.v_reset,
+    );
+    api.get(
+        "Lif",
+        "t_ref",
+        "float",
+        "Refractory period (ms).",
+        |l: &mut Lif| l.t_ref,
+    );
+
+    // ---------------------------------------------------------------- PowerLaw
+    api.ty::<PowerLawObj>(
+        "PowerLaw",
+        "A threshold power law nu = a (mu - b)_+^n (Eq 1): a in Hz (mV/s)^-n, b in mV/s.\n\n```rhai\nprint(power_law(1.0792e-4, -11.1425, 3.0814));\n```",
+        |p| {
+            let mut s = format!("PowerLaw(a = {:.6e}, b = {:.5} mV/s, n = {:.5})", p.law.a, p.law.b, p.law.n);
+            if p.rmse.is_finite() {
+                s.push_str(&format!(" fit: rmse = {:.4} Hz, max error = {:.4} Hz, condition = {:.2e}{}", p.rmse, p.max_err, p.condition, if p.ill { " (ILL-CONDITIONED)" } else { "" }));
+            }
+            s
+        },
+    );
+    api.func(
+        "power_law",
+        &["a: number", "b: number", "n: number"],
+        "PowerLaw",
+        "A power law nu = a (mu - b)_+^n.\n\n```rhai\nlet pe = power_law(1.0792e-4, -11.1425, 3.0814);\nprint(pe.rate(20));\n```",
+        |a: Dynamic, b: Dynamic, n: Dynamic| -> RResult<PowerLawObj> {
+            let f = "power_law";
+            Ok(PowerLaw::new(num(&a, f, "a")?, num(&b, f, "b")?, num(&n, f, "n")?).map_err(err("power_law"))?.into())
+        },
+    );
+    api.func(
+        "fit_power_law",
+        &["mu: array", "nu: array"],
+        "PowerLaw",
+        "Least-squares fit of nu = a (mu - b)_+^n to data points (bounds n in [1, 10], b in [-2|min mu|, max mu]).\n\n```rhai\nlet mu = linspace(0, 40, 41);\nlet nu = power_law(1e-3, 5, 2.5).rate(mu);\nprint(fit_power_law(mu, nu));\n```",
+        |mu: Dynamic, nu: Dynamic| -> RResult<PowerLawObj> {
+            let f = "fit_power_law";
+            let r = fit_power_law(&num_vec(&mu, f, "mu")?, &num_vec(&nu, f, "nu")?, &FitOptions::default()).map_err(err(f))?;
+            Ok(PowerLawObj { law: r.law, rmse: r.rmse, max_err: r.max_err, condition: r.condition, ill: r.ill_conditioned })
+        },
+    );
+    api.method(
+        "PowerLaw",
+        "rate",
+        &["mu: number|array"],
+        "float|array",
+        "nu(mu) in Hz.\n\n```rhai\nprint(power_law(1e-4, -11, 3).rate([0, 10]));\n```",
+        |p: &mut PowerLawObj, mu: Dynamic| -> RResult<Dynamic> {
+            let l = p.law;
+            NumOrVec::read(&mu, "PowerLaw.rate", "mu")?.map(|m| Ok(l.rate(m)))
+        },
+    );
+    api.method(
+        "PowerLaw",
+        "deriv",
+        &["mu: number|array"],
+        "float|array",
+        "d nu / d mu (Hz per mV/s).\n\n```rhai\nprint(power_law(1e-4, -11, 3).deriv(10));\n```",
+        |p: &mut PowerLawObj, mu: Dynamic| -> RResult<Dynamic> {
+            let l = p.law;
+            NumOrVec::read(&mu, "PowerLaw.deriv", "mu")?.map(|m| Ok(l.deriv(m)))
+        },
+    );
+    api.method(
+        "PowerLaw",
+        "inverse",
+        &["nu: number|array"],
+        "float|array",
+        "The input mu giving rate nu >= 0: b + (nu/a)^(1/n).\n\n```rhai\nlet p = power_law(1e-4, -11, 3);\nprint(p.inverse(p.rate(25)));   // 25\n```",
+        |p: &mut PowerLawObj, nu: Dynamic| -> RResult<Dynamic> {
+            let l = p.law;
+            NumOrVec::read(&nu, "PowerLaw.inverse", "nu")?.map(|v| l.inverse(v).map_err(err("PowerLaw.inverse")))
+        },
+    );
+    api.get(
+        "PowerLaw",
+        "a",
+        "float",
+        "Gain a (Hz (mV/s)^-n).",
+        |p: &mut PowerLawObj| p.law.a,
+    );
+    api.get(
+        "PowerLaw",
+        "b",
+        "float",
+        "Threshold b (mV/s).",
+        |p: &mut PowerLawObj| p.law.b,
+    );
+    api.get(
+        "PowerLaw",
+        "n",
+        "float",
+        "Exponent n.",
+        |p: &mut PowerLawObj| p.law.n,
+    );
+    api.get(
+        "PowerLaw",
+        "rmse",
+        "float",
+        "RMS residual of the fit (Hz; NaN if not fitted).",
+        |p: &mut PowerLawObj| p.rmse,
+    );
+    api.get(
+        "PowerLaw",
+        "max_err",
+        "float",
+        "Largest absolute residual of the fit (Hz).",
+        |p: &mut PowerLawObj| p.max_err,
+    );
+    api.get(
+        "PowerLaw",
+        "condition",
+        "float",
+        "Condition number of the fit's Gauss-Newton Hessian (scaled).",
+        |p: &mut PowerLawObj| p.condition,
+    );
+    api.get(
+        "PowerLaw",
+        "ill_conditioned",
+        "bool",
+        "True when the fit optimum is ill-conditioned or on a bound.",
+        |p: &mut PowerLawObj| p.ill,
+    );
+
+    // ---------------------------------------------------------------- Ssn
+    api.ty::<Ssn>(
+        "Ssn",
+        "A stabilised supralinear network: power-law populations coupled by J (magnitudes, signs from the population types).\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nprint(net);\n```",
+        display_ssn,
+    );
+    api.func(
+        "ssn",
+        &["params: map"],
+        "Ssn",
+        "An SSN. Keys: f (array of PowerLaw), J (matrix of magnitudes, mV), tau (ms, default 20 for E and 10 for I), types (default [\"E\", \"I\"]).\n\n```rhai\nlet pe = power_law(1.079e-4, -11.14, 3.081);\nlet pi = power_law(2.210e-6, 4.77, 3.815);\nlet net = ssn(#{ f: [pe, pi], J: [[2, 12], [6, 1]] });\nprint(net.det);\n```",
+        |m: Map| ssn_from_map(&m),
+    );
+    api.method(
+        "Ssn",
+        "steady_states",
+        &["mu: number", "r: number"],
+        "array",
+        "All steady states at mu_E = mu, mu_I = r mu (E-I pair), sorted by nu_E. Each is #{ nu, mu, stable, isn, supersaturating, dnu_e_dmu, eig, residual, at_fold }. An empty array means no steady state: activity diverges.\n\n```rhai\nlet net = paper_network(\"bistable\").to_ssn();\nfor s in net.steady_states(3, 1) { print(`${s.nu} stable=${s.stable} isn=${s.isn}`); }\n```",
+        |n: &mut Ssn, mu: Dynamic, r: Dynamic| -> RResult<Array> {
+            let input = mu_r(n, &mu, &r, "Ssn.steady_states")?;
+            let s = n.steady_states(&input, None).map_err(err("Ssn.steady_states"))?;
+            Ok(s.states.iter().map(|x| Dynamic::from_map(state_map(x))).collect())
+        },
+    );
+    api.method(
+        "Ssn",
+        "steady_states",
+        &["mu_ext: array"],
+        "array",
+        "All steady states for an input per population (any P; for P > 2 found by multi-start Newton, completeness not certified).\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nprint(net.steady_states([20, 20]).len());\n```",
+        |n: &mut Ssn, mu: Array| -> RResult<Array> {
+            let input = num_vec(&Dynamic::from_array(mu), "Ssn.steady_states", "mu_ext")?;
+            let s = n.steady_states(&input, None).map_err(err("Ssn.steady_states"))?;
+            Ok(s.states.iter().map(|x| Dynamic::from_map(state_map(x))).collect())
+        },
+    );
+    api.method(
+        "Ssn",
+        "analyze",
+        &["mu: number", "r: number"],
+        "map",
+        "Steady states plus what the solver certifies: #{ states, n_states, n_stable, det, parity_ok, complete, no_steady_state, regime }.\n\n```rhai\nlet a = paper_network(\"negative_det\").to_ssn().analyze(30, 1);\nprint(a.regime);\n```",
+        |n: &mut Ssn, mu: Dynamic, r: Dynamic| -> RResult<Map> {
+            let input = mu_r(n, &mu, &r, "Ssn.analyze")?;
+            let s = n.steady_states(&input, None).map_err(err("Ssn.analyze"))?;
+            let low = s.states.iter().find(|x| x.stable);
+            let regime = if s.states.is_empty() {
+                "no steady state (activity diverges)".to_string()
+            } else if s.n_stable() >= 2 {
+                "bistable".to_string()
+            } else if let Some(l) = low {
+                match (l.supersaturating(), l.isn) {
+                    (true, true) => "supersaturating ISN",
+                    (true, false) => "supersaturating",
+                    (false, true) => "ISN",
+                    (false, false) => "non-ISN",
+                }
+                .to_string()
+            } else {
+                "no stable steady state".to_string()
+            };
+            Ok(map_of(vec![
+                ("states", s.states.iter().map(|x| Dynamic::from_map(state_map(x))).collect::<Array>().into()),
+                ("n_states", (s.states.len() as i64).into()),
+                ("n_stable", (s.n_stable() as i64).into()),
+                ("det", s.det.into()),
+                ("parity_ok", s.parity_ok.into()),
+                ("complete", s.complete.into()),
+                ("no_steady_state", s.states.is_empty().into()),
+                ("regime", regime.into()),
+            ]))
+        },
+    );
+    api.method(
+        "Ssn",
+        "conditions",
+        &["r: number"],
+        "map",
+        "Closed-form regime conditions at input ratio r: det, supersaturation_possible (r > J_II/J_EI, Eq 4), r_supersaturation, nu_i_peak (Eq S6), nu_isn (Eq 7), balanced_slope [nu_E/mu, nu_I/mu] (Eq S1), balanced_exists (S2), balanced_stable (S4).\n\n```rhai\nlet c = paper_network(\"allen\").to_ssn().conditions(1);\nprint(`ISN needs nu_E > ${c.nu_isn} Hz`);\n```",
+        |n: &mut Ssn, r: Dynamic| -> RResult<Map> {
+            let r = num(&r, "Ssn.conditions", "r")?;
+            let c = conditions(n, r).map_err(err("Ssn.conditions"))?;
+            Ok(map_of(vec![
+                ("det", c.det.into()),
+                ("supersaturation_possible", c.supersaturation_possible.into()),
+                ("r_supersaturation", c.r_supersaturation.into()),
+                ("nu_i_peak", c.nu_i_peak.map_or(Dynamic::UNIT, Dynamic::from_float)),
+                ("nu_isn", c.nu_isn.into()),
+                ("balanced_slope", to_array(&[c.balanced_slope.0, c.balanced_slope.1]).into()),
+                ("balanced_exists", c.balanced_exists.into()),
+                ("balanced_stable", c.balanced_stable.into()),
+            ]))
+        },
+    );
+    api.method(
+        "Ssn",
+        "response",
+        &["opts: map"],
+        "map",
+        "Response curves along mu_I = r mu_E. Options: mu ([lo, hi, n], default [0, 50, 501]), r (1). Returns #{ mu, up, down (nu_E followed on a slow ramp up and down), all (every steady state: #{mu, nu_e, nu_i, stable}), peak #{mu, nu_e, nu_i} or (), bistable, no_state (arrays of [lo, hi] ranges) }.\n\n```rhai\nlet c = paper_network(\"bistable\").to_ssn().response(#{ mu: [0, 6, 61], r: 1 });\nprint(c.bistable);\n```",
+        |n: &mut Ssn, m: Map| -> RResult<Map> {
+            const F: &str = "Ssn.response";
+            let o = Opts::new(&m, F, &["mu", "r"])?;
+            let mu = grid3(&o, "mu", F, Some((0.0, 50.0, 501)))?.unwrap_or_default();
+            let r = o.f64("r", 1.0)?;
+            let res = response(n, r, &mu).map_err(err(F))?;
+            let all: Array = res
+                .all
+                .iter()
+                .map(|p| {
+                    Dynamic::from_map(map_of(vec![
+                        ("mu", p.mu.into()),
+                        ("nu_e", p.nu[0].into()),
+                        ("nu_i", p.nu[1].into()),
+                        ("stable", p.stable.into()),
+                    ]))
+                })
+                .collect();
+            let rng = |v: &[(f64, f64)]| -> Array { v.iter().map(|(a, b)| Dynamic::from_array(to_array(&[*a, *b]))).collect() };
+            Ok(map_of(vec![
+                ("mu", to_array(&res.mu).into()),
+                ("up", to_array(&res.up).into()),
+                ("down", to_array(&res.down).into()),
+                ("all", all.into()),
+                (
+                    "peak",
+                    res.peak.map_or(Dynamic::UNIT, |(m, e, i)| {
+                        Dynamic::from_map(map_of(vec![("mu", m.into()), ("nu_e", e.into()), ("nu_i", i.into())]))
+                    }),
+                ),
+                ("bistable", rng(&res.bistable).into()),
+                ("no_state", rng(&res.no_state).into()),
+            ]))
+        },
+    );
+    api.method(
+        "Ssn",
+        "peak",
+        &["r: number", "mu_lo: number", "mu_hi: number"],
+        "map",
+        "The supersaturation peak of the stable E rate on [mu_lo, mu_hi] refined to dnu_E/dmu = 0: #{ mu, nu_e, nu_i }, or () when the rate has no interior maximum.\n\n```rhai\nlet p = paper_network(\"fig2\").to_ssn().peak(1, 0, 50);\nprint(p);\n```",
+        |n: &mut Ssn, r: Dynamic, lo: Dynamic, hi: Dynamic| -> RResult<Dynamic> {
+            const F: &str = "Ssn.peak";
+            let p = peak(n, num(&r, F, "r")?, num(&lo, F, "mu_lo")?, num(&hi, F, "mu_hi")?).map_err(err(F))?;
+            Ok(p.map_or(Dynamic::UNIT, |(m, e, i)| {
+                Dynamic::from_map(map_of(vec![("mu", m.into()), ("nu_e", e.into()), ("nu_i", i.into())]))
+            }))
+        },
+    );
+    api.method(
+        "Ssn",
+        "peak_control",
+        &["f: number"],
+        "Ssn",
+        "Fig 2B peak control: J_EI -> f J_EI and J_IE -> J_IE / f (use with r / f). Keeps r J_EI, hence nu_I at the peak, and raises the E peak for f > 1.\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nprint(net.peak_control(1.25).peak(0.8, 0, 50).nu_e);   // ~3.35 Hz\n```",
+        |n: &mut Ssn, f: Dynamic| -> RResult<Ssn> {
+            let f = num(&f, "Ssn.peak_control", "f")?;
+            if !(f.is_finite() && f > 0.0) || !n.is_ei() {
+                return Err(rt_err("Ssn.peak_control", format!("parameter `f` = {f} is invalid: must be > 0 (and the network an E-I pair)")));
+            }
+            let mut m = n.clone();
+            m.j[0][1] *= f;
+            m.j[1][0] /= f;
+            Ok(m)
+        },
+    );
+    api.method(
+        "Ssn",
+        "design_inputs",
+        &["nu_e: number|array", "nu_i: number|array"],
+        "map",
+        "Inverts the steady-state equations (Eq 5-6): the inputs mu_E, mu_I that make the target rates a steady state. Returns #{ mu_e, mu_i } (arrays if the targets are arrays). Targets must be > 0 Hz; the error names the first infeasible index.\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nlet d = net.design_inputs([2, 4], [1, 3]);\nprint(d.mu_e);\n```",
+        |n: &mut Ssn, ne: Dynamic, ni: Dynamic| -> RResult<Map> {
+            const F: &str = "Ssn.design_inputs";
+            let scalar = !ne.is_array() && !ni.is_array();
+            let ev = match NumOrVec::read(&ne, F, "nu_e")? { NumOrVec::One(x) => vec![x], NumOrVec::Many(v) => v };
+            let iv = match NumOrVec::read(&ni, F, "nu_i")? { NumOrVec::One(x) => vec![x], NumOrVec::Many(v) => v };
+            if ev.len() != iv.len() {
+                return Err(rt_err(F, format!("nu_e has {} values but nu_i has {}", ev.len(), iv.len())));
+            }
+            let targets: Vec<Vec<f64>> = ev.iter().zip(&iv).map(|(a, b)| vec![*a, *b]).collect();
+            let mu = design::design_inputs(n, &targets, None).map_err(err(F))?;
+            let me: Vec<f64> = mu.iter().map(|v| v[0]).collect();
+            let mi: Vec<f64> = mu.iter().map(|v| v[1]).collect();
+            Ok(if scalar {
+                map_of(vec![("mu_e", me[0].into()), ("mu_i", mi[0].into())])
+            } else {
+                map_of(vec![("mu_e", to_array(&me).into()), ("mu_i", to_array(&mi).into())])
+            })
+        },
+    );
+    api.method(
+        "Ssn",
+        "design_inputs",
+        &["target: fn(t) -> [nu_e, nu_i]", "times: array"],
+        "map",
+        "Input design for a target given as a function of time t (ms): returns #{ t, nu_e, nu_i, mu_e, mu_i }; the error names the first time with an infeasible target.\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nlet d = net.design_inputs(|t| [3 + sin(t / 100.0), 2.0], linspace(0, 1000, 11));\nprint(d.mu_i);\n```",
+        |ctx: NativeCallContext, n: &mut Ssn, f: FnPtr, times: Array| -> RResult<Map> {
+            const F: &str = "Ssn.design_inputs";
+            let ts = num_vec(&Dynamic::from_array(times), F, "times")?;
+            let mut targets = Vec::with_capacity(ts.len());
+            for &t in &ts {
+                let v: Dynamic = f.call_within_context(&ctx, (t,))?;
+                let nu = num_vec(&v, F, "target(t)")?;
+                if nu.len() != n.size() {
+                    return Err(rt_err(F, format!("target(t) must return {} rates, got {}", n.size(), nu.len())));
+                }
+                targets.push(nu);
+            }
+            let mu = design::design_inputs(n, &targets, Some(&ts)).map_err(err(F))?;
+            let col = |v: &[Vec<f64>], k: usize| -> Array { to_array(&v.iter().map(|r| r[k]).collect::<Vec<_>>()) };
+            Ok(map_of(vec![
+                ("t", to_array(&ts).into()),
+                ("nu_e", col(&targets, 0).into()),
+                ("nu_i", col(&targets, 1).into()),
+                ("mu_e", col(&mu, 0).into()),
+                ("mu_i", col(&mu, 1).into()),
+            ]))
+        },
+    );
+    api.method(
+        "Ssn",
+        "design_weight",
+        &["which: string", "nu: array", "mu_ext: array"],
+        "float",
+        "Solves for one coupling magnitude (\"J_EE\", \"J_EI\", \"J_IE\" or \"J_II\") that makes the rates nu a steady state under input mu_ext.\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nprint(net.design_weight(\"J_EI\", [2.0, 1.0], [20, 20]));\n```",
+        |n: &mut Ssn, which: &str, nu: Array, mu: Array| -> RResult<f64> {
+            const F: &str = "Ssn.design_weight";
+            let (x, y) = match which {
+                "J_EE" => (0, 0),
+                "J_EI" => (0, 1),
+                "J_IE" => (1, 0),
+                "J_II" => (1, 1),
+                _ => return Err(rt_err(F, format!("parameter `which` = {which:?} is invalid: must be J_EE, J_EI, J_IE or J_II"))),
+            };
+            let nu = num_vec(&Dynamic::from_array(nu), F, "nu")?;
+            let mu = num_vec(&Dynamic::from_array(mu), F, "mu_ext")?;
+            design::design_weight(n, x, y, &nu, &mu).map_err(err(F))
+        },
+    );
+    api.method(
+        "Ssn",
+        "regime_map",
+        &["opts: map"],
+        "RegimeMap",
+        "Regime map over a 2-D grid, computed in parallel. Give two axes as [lo, hi, n] among mu, r, J_EE, J_EI, J_IE, J_II (default mu: [0, 50, 101], r: [0, 5, 101]); fixed values of the others as numbers (e.g. r: 1).\n\n```rhai\nlet m = paper_network(\"bistable\").to_ssn().regime_map(#{ mu: [0, 15, 31], r: [0, 5, 21] });\nprint(m.count(\"bistable\"));\n```",
+        |n: &mut Ssn, m: Map| -> RResult<RegimeMap> {
+            const F: &str = "Ssn.regime_map";
+            let keys = ["mu", "r", "J_EE", "J_EI", "J_IE", "J_II"];
+            let o = Opts::new(&m, F, &keys)?;
+            let mut axes: Vec<(&str, Vec<f64>)> = Vec::new();
+            let mut fixed: std::collections::HashMap<&str, f64> = Default::default();
+            for k in keys {
+                if let Some(v) = o.raw(k) {
+                    if v.is_array() {
+                        axes.push((k, grid3(&o, k, F, None)?.unwrap_or_default()));
+                    } else {
+                        fixed.insert(k, num(v, F, k)?);
+                    }
+                }
+            }
+            if axes.is_empty() {
+                axes = vec![("mu", lin(0.0, 50.0, 101)), ("r", lin(0.0, 5.0, 101))];
+            }
+            if axes.len() != 2 {
+                return Err(rt_err(F, format!("exactly two axes ([lo, hi, n]) are needed, got {}", axes.len())));
+            }
+            if axes.iter().any(|a| a.1.len() > 100_000) {
+                return Err(rt_err(F, "an axis has more than 1e5 points"));
+            }
+            let base = n.clone();
+            let (xn, yn) = (axes[0].0.to_string(), axes[1].0.to_string());
+            let fixed2 = fixed.clone();
+            let make = move |x: f64, y: f64| -> crate::Result<(Ssn, [f64; 2], [f64; 2])> {
+                let mut vals = fixed2.iter().map(|(k, v)| (k.to_string(), *v)).collect::<std::collections::HashMap<String, f64>>();
+                vals.insert(xn.clone(), x);
+                vals.insert(yn.clone(), y);
+                let mut net = base.clone();
+                for k in ["J_EE", "J_EI", "J_IE", "J_II"] {
+                    if let Some(v) = vals.get(k) {
+                        net = with_j(&net, k, *v)?;
+                    }
+                }
+                let mu = *vals.get("mu").unwrap_or(&20.0);
+                let r = *vals.get("r").unwrap_or(&1.0);
+                Ok((net, [mu, r * mu], [1.0, r]))
+            };
+            regime_map(axes[0].0, &axes[0].1, axes[1].0, &axes[1].1, &make).map_err(err(F))
+        },
+    );
+    api.method(
+        "Ssn",
+        "simulate",
+        &["opts: map"],
+        "map",
+        "Integrates the rate dynamics (RK4). Options: nu0 ([0, 0]), mu (number, or fn(t) -> [mu_E, mu_I]), r (1, when mu is a number), duration (ms, 1000), dt (ms, 0.05), cap (Hz, 1e6: stop and report divergence above it). Returns #{ t, nu (array per population), diverged }.\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nlet tr = net.simulate(#{ mu: 20, r: 1, duration: 500 });\nprint(tr.nu[0][-1]);\n```",
+        |ctx: NativeCallContext, n: &mut Ssn, m: Map| -> RResult<Map> {
+            const F: &str = "Ssn.simulate";
+            let o = Opts::new(&m, F, &["nu0", "mu", "r", "duration", "dt", "cap"])?;
+            let p = n.size();
+            let nu0 = o.opt_vec("nu0")?.unwrap_or(vec![0.0; p]);
+            let dur = o.f64("duration", 1000.0)?;
+            let dt = o.f64("dt", 0.05)?;
+            let cap = o.f64("cap", 1e6)?;
+            let r = o.f64("r", 1.0)?;
+            let res = match o.raw("mu") {
+                Some(v) if v.is_fnptr() => {
+                    let f = v.clone().cast::<FnPtr>();
+                    // Sample the input on the step grid first (script callbacks are not Sync).
+                    let steps = (dur / dt).ceil() as usize;
+                    let mut table = Vec::with_capacity(2 * steps + 2);
+                    for k in 0..=2 * steps {
+                        let t = 0.5 * dt * k as f64;
+                        let v: Dynamic = f.call_within_context(&ctx, (t,))?;
+                        table.push(num_vec(&v, F, "mu(t)")?);
+                    }
+                    let look = move |t: f64| -> Vec<f64> {
+                        let k = ((t / (0.5 * dt)).round() as usize).min(table.len() - 1);
+                        table[k].clone()
+                    };
+                    n.simulate(&nu0, &look, dur, dt, cap)
+                }
+                Some(v) if v.is_array() => {
+                    let mu = num_vec(v, F, "mu")?;
+                    n.simulate(&nu0, &move |_| mu.clone(), dur, dt, cap)
+                }
+                other => {
+                    let mu = other.map(|v| num(v, F, "mu")).transpose()?.unwrap_or(0.0);
+                    n.simulate(&nu0, &move |_| vec![mu, r * mu], dur, dt, cap)
+                }
+            }
+            .map_err(err(F))?;
+            let (t, nu, div) = res;
+            let per_pop: Array = (0..p).map(|x| Dynamic::from_array(to_array(&nu.iter().map(|v| v[x]).collect::<Vec<_>>()))).collect();
+            Ok(map_of(vec![("t", to_array(&t).into()), ("nu", per_pop.into()), ("diverged", div.into())]))
+        },
+    );
+    api.get(
+        "Ssn",
+        "det",
+        "float",
+        "det J = J_EI J_IE - J_EE J_II (E-I pair).",
+        |n: &mut Ssn| n.det(),
+    );
+    api.get(
+        "Ssn",
+        "J",
+        "array",
+        "Coupling magnitudes J[X][Y] (mV).",
+        |n: &mut Ssn| to_matrix(&n.j),
+    );
+    api.get(
+        "Ssn",
+        "tau",
+        "array",
+        "Population time constants (ms).",
+        |n: &mut Ssn| to_array(&n.tau),
+    );
+    api.get(
+        "Ssn",
+        "f",
+        "array",
+        "Transfer functions (PowerLaw per population).",
+        |n: &mut Ssn| {
+            n.f.iter()
+                .map(|f| Dynamic::from(PowerLawObj::from(*f)))
+                .collect::<Array>()
+        },
+    );
+
+    // ---------------------------------------------------------------- RegimeMap
+    api.ty::<RegimeMap>(
+        "RegimeMap",
+        "A regime map: per grid cell the number of steady states and stable ones, ISN, supersaturation, balanced limit, no steady state.\n\n```rhai\nlet m = paper_network(\"fig2\").to_ssn().regime_map(#{ mu: [0, 50, 11], r: [0, 2, 5] });\nprint(m);\n```",
+        |m| {
+            let mut labels: std::collections::BTreeMap<String, usize> = Default::default();
+            for c in &m.cells {
+                *labels.entry(c.label()).or_default() += 1;
+            }
+            format!(
+                "RegimeMap({} x {} over {} in [{}, {}] and {} in [{}, {}]; cells per regime: {:?})",
+                m.xs.len(), m.ys.len(), m.x_name, m.xs[0], m.xs[m.xs.len() - 1], m.y_name, m.ys[0], m.ys[m.ys.len() - 1], labels
+            )
+        },
+    );
+    api.method(
+        "RegimeMap",
+        "to_csv",
+        &["path: string"],
+        "",
+        "Writes one CSV row per cell (x, y, n_states, n_stable, isn, supersaturating, balanced_exists, balanced_stable, no_steady_state, nu_e_hz, nu_i_hz, regime).\n\n```rhai\nlet m = paper_network(\"fig2\").to_ssn().regime_map(#{ mu: [0, 50, 5], r: [0, 2, 3] });\nlet f = `${tmp_dir()}/map.csv`;\nm.to_csv(f);\n```",
+        |m: &mut RegimeMap, path: &str| -> RResult<()> { m.to_csv(std::path::Path::new(path)).map_err(err("RegimeMap.to_csv")) },
+    );
+    api.method(
+        "RegimeMap",
+        "at",
+        &["x: number", "y: number"],
+        "map",
+        "The cell nearest to (x, y) as a map.\n\n```rhai\nlet m = paper_network(\"bistable\").to_ssn().regime_map(#{ mu: [0, 15, 31], r: [0, 5, 11] });\nprint(m.at(3, 1).regime);\n```",
+        |m: &mut RegimeMap, x: Dynamic, y: Dynamic| -> RResult<Map> {
+            let c = m
+                .at(num(&x, "RegimeMap.at", "x")?, num(&y, "RegimeMap.at", "y")?)
+                .ok_or_else(|| rt_err("RegimeMap.at", "the map is empty"))?;
+            Ok(map_of(vec![
+                ("x", c.x.into()),
+                ("y", c.y.into()),
+                ("n_states", (c.n_states as i64).into()),
+                ("n_stable", (c.n_stable as i64).into()),
+                ("isn", c.isn.into()),
+                ("supersaturating", c.supersaturating.into()),
+                ("balanced_exists", c.balanced_exists.into()),
+                ("balanced_stable", c.balanced_stable.into()),
+                ("no_steady_state", c.no_steady_state.into()),
+                ("nu_e", c.nu_e.into()),
+                ("nu_i", c.nu_i.into()),
+                ("regime", c.label().into()),
+            ]))
+        },
+    );
+    api.method(
+        "RegimeMap",
+        "count",
+        &["regime: string"],
+        "int",
+        "Number of cells with a regime label (\"bistable\", \"no steady state\", \"ISN\", \"non-ISN\", \"supersaturating\", \"supersaturating ISN\", \"unstable\").\n\n```rhai\nlet m = paper_network(\"negative_det\").to_ssn().regime_map(#{ mu: [0, 50, 11], r: [0.5, 1, 2] });\nprint(m.count(\"no steady state\"));\n```",
+        |m: &mut RegimeMap, label: &str| m.cells.iter().filter(|c| c.label() == label).count() as i64,
+    );
+    api.get(
+        "RegimeMap",
+        "xs",
+        "array",
+        "The x grid.",
+        |m: &mut RegimeMap| to_array(&m.xs),
+    );
+    api.get(
+        "RegimeMap",
+        "ys",
+        "array",
+        "The y grid.",
+        |m: &mut RegimeMap| to_array(&m.ys),
+    );
+    api.get(
+        "RegimeMap",
+        "labels",
+        "array",
+        "Regime label per cell, as rows over y of columns over x.",
+        |m: &mut RegimeMap| {
+            m.cells
+                .chunks(m.xs.len().max(1))
+                .map(|row| {
+                    Dynamic::from_array(row.iter().map(|c| Dynamic::from(c.label())).collect())
+                })
+                .collect::<Array>()
+        },
+    );
+
+    // ---------------------------------------------------------------- LifNetwork
+    api.ty::<LifNetwork>(
+        "LifNetwork",
+        "Parameters of an E-I network of LIF neurons: N, p, j (mV per spike), tau, sigma, synapses. to_ssn() maps it to an SSN.\n\n```rhai\nprint(paper_network(\"fig2\"));\n```",
+        display_net,
+    );
+    api.func(
+        "paper_network",
+        &["name: string"],
+        "LifNetwork",
+        "The networks of Ekelmans et al. 2023 (Table B): \"fig2\", \"fig2b_1.25\", \"fig2b_1.5\", \"allen\", \"allen_isn\", \"bistable\", \"negative_det\".\n\n```rhai\nlet p = paper_network(\"allen\");\nlet net = p.to_ssn();\nprint(net.conditions(1).nu_isn);\n```",
+        |name: &str| paper_network(name).map_err(err("paper_network")),
+    );
+    api.func(
+        "paper_networks",
+        &[],
+        "array",
+        "Names accepted by paper_network.\n\n```rhai\nprint(paper_networks());\n```",
+        || {
+            PAPER_NETWORKS
+                .iter()
+                .map(|s| Dynamic::from(s.to_string()))
+                .collect::<Array>()
+        },
+    );
+    api.func(
+        "network_params",
+        &["params: map"],
+        "LifNetwork",
+        "A custom LIF network. Keys: base (a paper network to start from, default \"fig2\"), N [N_E, N_I], p, j or J (2x2, mV), tau [ms], sigma [mV/sqrt(s)], theta, v_reset, t_ref, tau_syn, delay_max (2x2, ms), r, name.\n\n```rhai\nlet p = network_params(#{ J: [[5, 10], [7, 11]], tau: [22, 10] });\nprint(p.J);\n```",
+        |m: Map| network_from_map(&m),
+    );
+    api.method(
+        "LifNetwork",
+        "to_ssn",
+        &[],
+        "Ssn",
+        "Maps the LIF network to an SSN: power laws fitted to each population's Ricciardi rate (paper procedure), J = N p j.\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nprint(net.f[0]);\n```",
+        |n: &mut LifNetwork| n.to_ssn().map_err(err("LifNetwork.to_ssn")),
+    );
+    api.method(
+        "LifNetwork",
+        "phisc",
+        &["mu: number", "r: number"],
+        "array",
+        "All solutions [nu_E, nu_I] of the self-consistent LIF mean field nu_X = Phi_X(mu_X, sigma_X) (Eq 12-14) at mu_E = mu, mu_I = r mu (grid scan of 240 rates up to 500 Hz plus Brent refinement).\n\n```rhai\nprint(paper_network(\"fig2\").phisc(18.8, 1));\n```",
+        |n: &mut LifNetwork, mu: Dynamic, r: Dynamic| -> RResult<Array> {
+            let m = num(&mu, "LifNetwork.phisc", "mu")?;
+            let r = num(&r, "LifNetwork.phisc", "r")?;
+            let s = n.phisc(m, r * m, 500.0, 240).map_err(err("LifNetwork.phisc"))?;
+            Ok(s.iter().map(|v| Dynamic::from_array(to_array(v))).collect())
+        },
+    );
+    api.method(
+        "LifNetwork",
+        "scaled",
+        &["n_total: int"],
+        "LifNetwork",
+        "The network at N neurons (same E:I ratio and p) with j proportional to 1/sqrt(N), so J grows as sqrt(N); drive it with mu_eff = sqrt(N) mu_tilde (Fig 6).\n\n```rhai\nlet big = paper_network(\"fig2\").scaled(40000);\nprint(big.J);\n```",
+        |n: &mut LifNetwork, total: Dynamic| -> RResult<LifNetwork> {
+            let t = count(&total, "LifNetwork.scaled", "n_total")?;
+            n.scaled_to(t).map_err(err("LifNetwork.scaled"))
+        },
+    );
+    api.get(
+        "LifNetwork",
+        "name",
+        "string",
+        "Name.",
+        |n: &mut LifNetwork| n.name.clone(),
+    );
+    api.get(
+        "LifNetwork",
+        "N",
+        "array",
+        "Population sizes [N_E, N_I].",
+        |n: &mut LifNetwork| {
+            vec![
+                Dynamic::from_int(n.n[0] as i64),
+                Dynamic::from_int(n.n[1] as i64),
+            ]
+        },
+    );
+    api.get(
+        "LifNetwork",
+        "p",
+        "array",
+        "Connection probabilities (2x2).",
+        |n: &mut LifNetwork| to_matrix(&n.p.map(|r| r.to_vec())),
+    );
+    api.get(
+        "LifNetwork",
+        "j",
+        "array",
+        "Synaptic efficacies (2x2, mV per spike).",
+        |n: &mut LifNetwork| to_matrix(&n.j.map(|r| r.to_vec())),
+    );
+    api.get(
+        "LifNetwork",
+        "J",
+        "array",
+        "Population couplings J = N p j (2x2, mV).",
+        |n: &mut LifNetwork| to_matrix(&n.coupling().map(|r| r.to_vec())),
+    );
+    api.get(
+        "LifNetwork",
+        "tau",
+        "array",
+        "Membrane time constants [tau_E, tau_I] (ms).",
+        |n: &mut LifNetwork| to_array(&n.tau),
+    );
+    api.get(
+        "LifNetwork",
+        "sigma",
+        "array",
+        "External noise [sigma_E, sigma_I] (mV/sqrt(s)).",
+        |n: &mut LifNetwork| to_array(&n.sigma),
+    );
+    api.get(
+        "LifNetwork",
+        "r",
+        "float",
+        "The input ratio mu_I/mu_E used with this network in the paper.",
+        |n: &mut LifNetwork| n.r,
+    );
+}
