@@ -166,7 +166,7 @@ pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerL
     let mu_min = mu.iter().cloned().fold(f64::INFINITY, f64::min);
     let mu_max = mu.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let (blo, bhi) = opts.b_range.unwrap_or((-2.0 * mu_min.abs(), mu_max));
-    if !(bhi > blo) {
+    if bhi.partial_cmp(&blo) != Some(std::cmp::Ordering::Greater) {
         return Err(Error::param(
             "b_range",
             format!("[{blo}, {bhi}]"),
@@ -316,7 +316,7 @@ pub fn fit_lif(
     let (lo, hi, step) = mu_range;
     check_positive("step", step, "mV/s")?;
     check_positive("max_rate", max_rate, "Hz")?;
-    if !(hi > lo) {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return Err(Error::param(
             "mu_range",
             format!("[{lo}, {hi}]"),

@@ -53,7 +53,7 @@ pub fn design_weight(net: &Ssn, x: usize, y: usize, nu: &[f64], mu_ext: &[f64]) 
     if nu.len() != p || mu_ext.len() != p {
         return Err(Error::Shape(format!("need {p} rates and {p} inputs")));
     }
-    if !(nu[x] > 0.0) {
+    if nu[x].is_nan() || nu[x] <= 0.0 {
         return Err(Error::param(
             &format!("nu[{x}]"),
             nu[x],

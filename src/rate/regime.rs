@@ -370,6 +370,9 @@ fn nearest(v: &[f64], x: f64) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
+/// Builds the network, its input (μ_E, μ_I) and input direction for one map cell (x, y).
+pub type CellBuilder<'a> = dyn Fn(f64, f64) -> Result<(Ssn, [f64; 2], [f64; 2])> + Sync + 'a;
+
 /// Builds a regime map: `make(x, y)` returns the network and its external input (μ_E, μ_I)
 /// for a cell, and the input direction for the supersaturation test.
 pub fn regime_map(
@@ -377,7 +380,7 @@ pub fn regime_map(
     xs: &[f64],
     y_name: &str,
     ys: &[f64],
-    make: &(dyn Fn(f64, f64) -> Result<(Ssn, [f64; 2], [f64; 2])> + Sync),
+    make: &CellBuilder<'_>,
 ) -> Result<RegimeMap> {
     let pb = crate::cancel::progress((xs.len() * ys.len()) as u64, "regime map");
     let cells: Vec<Cell> = (0..xs.len() * ys.len())

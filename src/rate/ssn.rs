@@ -295,7 +295,7 @@ impl Ssn {
         } else if det > 0.0 {
             n % 2 == 1
         } else {
-            n % 2 == 0
+            n.is_multiple_of(2)
         };
         Ok(SteadyStates {
             states,

@@ -142,6 +142,15 @@ pub fn register(api: &mut Api) {
         },
     );
     api.func(
+        "mkdir",
+        &["path: string"],
+        "",
+        "Creates a directory and its parents (no error if it exists).\n\n```rhai\nmkdir(`${tmp_dir()}/ssnlab_doc_example`);\n```",
+        |path: &str| -> RResult<()> {
+            std::fs::create_dir_all(path).map_err(|e| rt_err("mkdir", format!("cannot create {path:?}: {e}")))
+        },
+    );
+    api.func(
         "tmp_dir",
         &[],
         "string",

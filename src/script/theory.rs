@@ -220,10 +220,13 @@ fn network_from_map(m: &Map) -> RResult<LifNetwork> {
                 "give either `j` (per synapse) or `J` (population coupling), not both",
             ));
         }
-        for x in 0..2 {
-            for y in 0..2 {
-                let c = net.in_degree(x, y);
-                net.j[x][y] = if c > 0.0 { jj[x][y] / c } else { 0.0 };
+        let deg = [
+            [net.in_degree(0, 0), net.in_degree(0, 1)],
+            [net.in_degree(1, 0), net.in_degree(1, 1)],
+        ];
+        for ((jrow, jjrow), drow) in net.j.iter_mut().zip(jj.iter()).zip(deg.iter()) {
+            for ((j, &target), &c) in jrow.iter_mut().zip(jjrow.iter()).zip(drow.iter()) {
+                *j = if c > 0.0 { target / c } else { 0.0 };
             }
         }
     }
@@ -350,7 +353,7 @@ pub fn register(api: &mut Api) {
             Lif::new(o.f64("tau", 20.0)?, o.f64("theta", 1.0)?, o.f64("v_reset", 0.0)?, o.f64("t_ref", 0.0)?).map_err(err("lif"))
         },
     );
-    api.func("lif", &[], "Lif", "A LIF neuron with the paper's defaults (tau 20 ms, theta 1 mV, v_reset 0, t_ref 0).\n\n```rhai\nprint(lif().rate(50, 3));\n```", || Lif::default());
+    api.func("lif", &[], "Lif", "A LIF neuron with the paper's defaults (tau 20 ms, theta 1 mV, v_reset 0, t_ref 0).\n\n```rhai\nprint(lif().rate(50, 3));\n```", Lif::default);
     api.method(
         "Lif",
         "rate",
@@ -748,7 +751,7 @@ pub fn register(api: &mut Api) {
         "Fig 2B peak control: J_EI -> f J_EI and J_IE -> J_IE / f (use with r / f). Keeps r J_EI, hence nu_I at the peak, and raises the E peak for f > 1.\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nprint(net.peak_control(1.25).peak(0.8, 0, 50).nu_e);   // ~3.35 Hz\n```",
         |n: &mut Ssn, f: Dynamic| -> RResult<Ssn> {
             let f = num(&f, "Ssn.peak_control", "f")?;
-            if !(f.is_finite() && f > 0.0) || !n.is_ei() {
+            if !(f.is_finite() && f > 0.0 && n.is_ei()) {
                 return Err(rt_err("Ssn.peak_control", format!("parameter `f` = {f} is invalid: must be > 0 (and the network an E-I pair)")));
             }
             let mut m = n.clone();
