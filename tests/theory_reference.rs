@@ -188,3 +188,76 @@ fn size_scaling_fig6ab() {
     let (m, e, _) = peak(&mk(40000), 1.0, 0.0, 50.0).unwrap().unwrap();
     assert!((e - 0.85).abs() < 0.02 && (m - 7.0).abs() < 0.3, "{m} {e}");
 }
+
+#[test]
+fn random_networks_classification_vs_dynamics_and_finite_differences() {
+    // Brute-force checks on random E-I SSNs: (1) a stable state attracts nearby trajectories
+    // of the rate dynamics and an unstable one does not; (2) the sign of dν_E/dμ (supersaturation)
+    // agrees with a finite difference of the same branch; (3) the ISN flag agrees with the
+    // E-only subsystem's eigenvalue computed directly.
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let [fe, fi] = paper_power_laws();
+    let mut checked = (0, 0, 0);
+    for _ in 0..60 {
+        let j = [
+            [rng.random_range(0.0..6.0), rng.random_range(0.0..15.0)],
+            [rng.random_range(0.0..25.0), rng.random_range(0.0..12.0)],
+        ];
+        let net = Ssn::ei(fe, fi, j, None).unwrap();
+        let mu = rng.random_range(0.0..40.0);
+        let r = rng.random_range(0.2..3.0);
+        let input = [mu, r * mu];
+        let s = net.steady_states(&input, Some(&[1.0, r])).unwrap();
+        for st in &s.states {
+            if st.nu.iter().any(|v| *v > 1e3) || st.eig.iter().any(|e| e.0.abs() < 1e-4) {
+                continue; // unphysical or marginal
+            }
+            let start: Vec<f64> = st.nu.iter().map(|v| v * 1.002 + 1e-4).collect();
+            let (_, tr, div) = net
+                .simulate(&start, &|_| input.to_vec(), 4000.0, 0.05, 1e5)
+                .unwrap();
+            let end = tr.last().unwrap();
+            let dist = ((end[0] - st.nu[0]).powi(2) + (end[1] - st.nu[1]).powi(2)).sqrt();
+            if st.stable {
+                assert!(
+                    !div && dist < 1e-4 * (1.0 + st.nu[0]),
+                    "J={j:?} mu={mu} r={r}: stable {:?} → {end:?}",
+                    st.nu
+                );
+            } else {
+                assert!(
+                    div || dist > 1e-3 * (1.0 + st.nu[0]),
+                    "J={j:?} mu={mu} r={r}: unstable {:?} attracted",
+                    st.nu
+                );
+            }
+            checked.0 += 1;
+            if st.stable && st.nu[0] > 1e-6 {
+                let h = 1e-4;
+                let s2 = net.steady_states(&[mu + h, r * (mu + h)], None).unwrap();
+                if let Some(near) = s2.states.iter().filter(|x| x.stable).min_by(|a, b| {
+                    (a.nu[0] - st.nu[0])
+                        .abs()
+                        .total_cmp(&(b.nu[0] - st.nu[0]).abs())
+                }) {
+                    let fd = (near.nu[0] - st.nu[0]) / h;
+                    if fd.abs() > 1e-5 {
+                        assert_eq!(
+                            fd < 0.0,
+                            st.supersaturating(),
+                            "J={j:?} mu={mu} r={r}: fd {fd} vs {}",
+                            st.dnu_e_dmu
+                        );
+                        checked.1 += 1;
+                    }
+                }
+            }
+            let ge = fe.deriv(st.mu[0]);
+            assert_eq!(st.isn, (-1.0 + j[0][0] * ge) / 20.0 > 0.0);
+            checked.2 += 1;
+        }
+    }
+    eprintln!("checked {checked:?}");
+    assert!(checked.0 > 40 && checked.1 > 20);
+}

@@ -12,7 +12,10 @@ type SharedModule = Arc<Module>;
 use std::path::Path;
 
 /// `(name, source)` of every embedded module.
-pub const MODULES: &[(&str, &str)] = &[("cli", include_str!("../../stdlib/cli.rhai"))];
+pub const MODULES: &[(&str, &str)] = &[
+    ("cli", include_str!("../../stdlib/cli.rhai")),
+    ("paper", include_str!("../../stdlib/paper.rhai")),
+];
 
 /// The module's doc: the leading `//!` comment block.
 pub fn module_doc_text(src: &str) -> String {
@@ -38,7 +41,7 @@ pub fn document(api: &mut Api) {
             if let Some(d) = t.strip_prefix("///") {
                 pending.push(d.trim().to_string());
             } else if let Some(sig) = t.strip_prefix("fn ") {
-                let sig = sig.trim_end_matches('{').trim();
+                let sig = sig.split('{').next().unwrap_or(sig).trim();
                 doc.push_str(&format!("  {name}::{sig:<40} {}\n", pending.join(" ")));
                 pending.clear();
             } else if !t.is_empty() {

@@ -510,6 +510,32 @@ pub fn register(api: &mut Api) {
             Ok(PowerLawObj { law: r.law, rmse: r.rmse, max_err: r.max_err, condition: r.condition, ill: r.ill_conditioned })
         },
     );
+    api.func(
+        "power_law_grid",
+        &["opts: map"],
+        "map",
+        "Fig 1C: power-law fits over a grid of tau (ms) and sigma (mV/sqrt(s)), computed in parallel. Options: tau ([lo, hi, n], default [7, 23, 81]), sigma ([lo, hi, n], default [1, 5, 81]), theta (1), v_reset (0), t_ref (0). Returns #{ tau, sigma, a, b, n, rmse, ill_conditioned } with a, b, n, ... as rows over tau of columns over sigma.\n\n```rhai\nlet g = power_law_grid(#{ tau: [10, 20, 3], sigma: [2, 4, 3] });\nprint(g.n[2][1]);   // tau = 20, sigma = 3: about 3.08\n```",
+        |m: Map| -> RResult<Map> {
+            const F: &str = "power_law_grid";
+            let o = Opts::new(&m, F, &["tau", "sigma", "theta", "v_reset", "t_ref"])?;
+            let taus = grid3(&o, "tau", F, Some((7.0, 23.0, 81)))?.unwrap_or_default();
+            let sigmas = grid3(&o, "sigma", F, Some((1.0, 5.0, 81)))?.unwrap_or_default();
+            let g = crate::neuron::powerlaw::fit_grid(&taus, &sigmas, o.f64("theta", 1.0)?, o.f64("v_reset", 0.0)?, o.f64("t_ref", 0.0)?)
+                .map_err(err(F))?;
+            let field = |f: &dyn Fn(&crate::neuron::PowerLawFit) -> Dynamic| -> Array {
+                g.iter().map(|row| Dynamic::from_array(row.iter().map(f).collect())).collect()
+            };
+            Ok(map_of(vec![
+                ("tau", to_array(&taus).into()),
+                ("sigma", to_array(&sigmas).into()),
+                ("a", field(&|p| p.law.a.into()).into()),
+                ("b", field(&|p| p.law.b.into()).into()),
+                ("n", field(&|p| p.law.n.into()).into()),
+                ("rmse", field(&|p| p.rmse.into()).into()),
+                ("ill_conditioned", field(&|p| p.ill_conditioned.into()).into()),
+            ]))
+        },
+    );
     api.method(
         "PowerLaw",
         "rate",
