@@ -261,3 +261,34 @@ fn random_networks_classification_vs_dynamics_and_finite_differences() {
     eprintln!("checked {checked:?}");
     assert!(checked.0 > 40 && checked.1 > 20);
 }
+
+#[test]
+fn size_scaling_fig6cd_and_fig6ef() {
+    // Reference §5 Fig 6 [ours, SSN]: with J ∝ √N and μ_eff on the x-axis,
+    // bistable network at N = 4e4: window ≈ [−11.6, −2.7];
+    // det J < 0 network (r = 3) at N = 4e4: no steady state for μ_eff ∈ [5.8, 19.6].
+    let laws = paper_power_laws();
+    let mk = |name: &str, n: usize| {
+        let s = paper_network(name).unwrap().scaled_to(n).unwrap();
+        Ssn::ei(laws[0], laws[1], s.coupling(), None).unwrap()
+    };
+    let grid: Vec<f64> = (0..=3000).map(|i| -20.0 + i as f64 * 0.01).collect();
+    let r = response(&mk("bistable", 40000), 1.0, &grid).unwrap();
+    assert_eq!(r.bistable.len(), 1, "{:?}", r.bistable);
+    let (lo, hi) = r.bistable[0];
+    assert!(
+        (lo + 11.6).abs() < 0.15 && (hi + 2.7).abs() < 0.15,
+        "[{lo}, {hi}]"
+    );
+    let grid: Vec<f64> = (0..=3000).map(|i| i as f64 * 0.01).collect();
+    let r = response(&mk("negative_det", 40000), 3.0, &grid).unwrap();
+    assert_eq!(r.no_state.len(), 1, "{:?}", r.no_state);
+    let (lo, hi) = r.no_state[0];
+    assert!(
+        (lo - 5.8).abs() < 0.15 && (hi - 19.6).abs() < 0.15,
+        "[{lo}, {hi}]"
+    );
+    // No gap at N = 4000.
+    let r = response(&mk("negative_det", 4000), 3.0, &grid).unwrap();
+    assert!(r.no_state.is_empty());
+}
