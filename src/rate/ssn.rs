@@ -219,6 +219,9 @@ impl Ssn {
         let p = self.size();
         let mu = self.total_input(nu, mu_ext);
         let g: Vec<f64> = (0..p).map(|x| self.f[x].deriv(mu[x])).collect();
+        if p == 2 {
+            return self.classify2(nu, mu, &g, dir);
+        }
         let jac = DMatrix::from_fn(p, p, |x, y| {
             ((if x == y { -1.0 } else { 0.0 }) + g[x] * self.w(x, y)) / self.tau[x]
         });
@@ -241,6 +244,52 @@ impl Ssn {
             _ => f64::NAN,
         };
         let residual = (0..p)
+            .map(|x| (nu[x] - self.f[x].rate(mu[x])).abs())
+            .fold(0.0, f64::max);
+        SteadyState {
+            nu: nu.to_vec(),
+            mu,
+            eig,
+            stable,
+            isn,
+            dnu_e_dmu: dnu_e,
+            residual,
+            at_fold: false,
+        }
+    }
+
+    /// Closed-form 2×2 classification (same results as the general path, no allocation
+    /// beyond the output).
+    fn classify2(&self, nu: &[f64], mu: Vec<f64>, g: &[f64], dir: &[f64]) -> SteadyState {
+        let m = |x: usize, y: usize| {
+            ((if x == y { -1.0 } else { 0.0 }) + g[x] * self.w(x, y)) / self.tau[x]
+        };
+        let (a, b, c, d) = (m(0, 0), m(0, 1), m(1, 0), m(1, 1));
+        let tr = a + d;
+        let det = a * d - b * c;
+        let disc = 0.25 * tr * tr - det;
+        let eig = if disc >= 0.0 {
+            let s = disc.sqrt();
+            vec![(0.5 * tr + s, 0.0), (0.5 * tr - s, 0.0)]
+        } else {
+            let s = (-disc).sqrt();
+            vec![(0.5 * tr, s), (0.5 * tr, -s)]
+        };
+        let stable = eig.iter().all(|e| e.0 < 0.0);
+        let e_idx = self.kinds.iter().position(|k| *k == PopKind::E);
+        let isn = e_idx.is_some_and(|e| self.j[e][e] * g[e] > 1.0);
+        // (I − G W) dν = G dir, solved by Cramer's rule.
+        let k = |x: usize, y: usize| (if x == y { 1.0 } else { 0.0 }) - g[x] * self.w(x, y);
+        let (k00, k01, k10, k11) = (k(0, 0), k(0, 1), k(1, 0), k(1, 1));
+        let kd = k00 * k11 - k01 * k10;
+        let (r0, r1) = (g[0] * dir[0], g[1] * dir[1]);
+        let dnu = if kd != 0.0 {
+            [(r0 * k11 - k01 * r1) / kd, (k00 * r1 - k10 * r0) / kd]
+        } else {
+            [f64::NAN; 2]
+        };
+        let dnu_e = e_idx.map_or(f64::NAN, |e| dnu[e]);
+        let residual = (0..2)
             .map(|x| (nu[x] - self.f[x].rate(mu[x])).abs())
             .fold(0.0, f64::max);
         SteadyState {
