@@ -214,84 +214,74 @@ impl Ssn {
         Ok(())
     }
 
+    /// Fixed-point residual ν − f(Wν + μ_ext).
+    fn residual_vec(&self, nu: &[f64], mu_ext: &[f64]) -> Vec<f64> {
+        let mu = self.total_input(nu, mu_ext);
+        (0..self.size())
+            .map(|x| nu[x] - self.f[x].rate(mu[x]))
+            .collect()
+    }
+
+    /// I − G W, with G = diag(f'(μ)): the Jacobian of ν − f(Wν + μ_ext).
+    fn one_minus_gw(&self, g: &[f64]) -> DMatrix<f64> {
+        let p = self.size();
+        DMatrix::from_fn(p, p, |x, y| {
+            (if x == y { 1.0 } else { 0.0 }) - g[x] * self.w(x, y)
+        })
+    }
+
     /// Classifies a fixed point: Jacobian, eigenvalues, ISN, linear response along `dir`.
     pub fn classify(&self, nu: &[f64], mu_ext: &[f64], dir: &[f64]) -> SteadyState {
         let p = self.size();
         let mu = self.total_input(nu, mu_ext);
         let g: Vec<f64> = (0..p).map(|x| self.f[x].deriv(mu[x])).collect();
-        if p == 2 {
-            return self.classify2(nu, mu, &g, dir);
-        }
-        let jac = DMatrix::from_fn(p, p, |x, y| {
-            ((if x == y { -1.0 } else { 0.0 }) + g[x] * self.w(x, y)) / self.tau[x]
-        });
-        let eig: Vec<(f64, f64)> = jac
-            .complex_eigenvalues()
-            .iter()
-            .map(|c| (c.re, c.im))
-            .collect();
-        let stable = eig.iter().all(|e| e.0 < 0.0);
         let e_idx = self.kinds.iter().position(|k| *k == PopKind::E);
+        // Eigenvalues of T^{-1}(−I + G W) and the linear response dν = (I − G W)^{-1} G dir;
+        // closed form for P = 2.
+        let (eig, dnu): (Vec<(f64, f64)>, Option<Vec<f64>>) = if p == 2 {
+            let k = |x: usize, y: usize| (if x == y { 1.0 } else { 0.0 }) - g[x] * self.w(x, y);
+            let (k00, k01, k10, k11) = (k(0, 0), k(0, 1), k(1, 0), k(1, 1));
+            let (a, b, c, d) = (
+                -k00 / self.tau[0],
+                -k01 / self.tau[0],
+                -k10 / self.tau[1],
+                -k11 / self.tau[1],
+            );
+            let tr = a + d;
+            let disc = 0.25 * tr * tr - (a * d - b * c);
+            let eig = if disc >= 0.0 {
+                let s = disc.sqrt();
+                vec![(0.5 * tr + s, 0.0), (0.5 * tr - s, 0.0)]
+            } else {
+                let s = (-disc).sqrt();
+                vec![(0.5 * tr, s), (0.5 * tr, -s)]
+            };
+            let kd = k00 * k11 - k01 * k10;
+            let (r0, r1) = (g[0] * dir[0], g[1] * dir[1]);
+            let dnu =
+                (kd != 0.0).then(|| vec![(r0 * k11 - k01 * r1) / kd, (k00 * r1 - k10 * r0) / kd]);
+            (eig, dnu)
+        } else {
+            let a = self.one_minus_gw(&g);
+            let jac = DMatrix::from_fn(p, p, |x, y| -a[(x, y)] / self.tau[x]);
+            let eig = jac
+                .complex_eigenvalues()
+                .iter()
+                .map(|c| (c.re, c.im))
+                .collect();
+            let rhs = DVector::from_fn(p, |x, _| g[x] * dir[x]);
+            (eig, a.lu().solve(&rhs).map(|d| d.iter().copied().collect()))
+        };
+        let stable = eig.iter().all(|e| e.0 < 0.0);
         let isn = e_idx.is_some_and(|e| self.j[e][e] * g[e] > 1.0);
-        // Linear response dν = (I − G W)^{-1} G dir.
-        let a = DMatrix::from_fn(p, p, |x, y| {
-            (if x == y { 1.0 } else { 0.0 }) - g[x] * self.w(x, y)
-        });
-        let rhs = DVector::from_fn(p, |x, _| g[x] * dir[x]);
-        let dnu = a.lu().solve(&rhs);
         let dnu_e = match (dnu, e_idx) {
             (Some(d), Some(e)) => d[e],
             _ => f64::NAN,
         };
-        let residual = (0..p)
-            .map(|x| (nu[x] - self.f[x].rate(mu[x])).abs())
-            .fold(0.0, f64::max);
-        SteadyState {
-            nu: nu.to_vec(),
-            mu,
-            eig,
-            stable,
-            isn,
-            dnu_e_dmu: dnu_e,
-            residual,
-            at_fold: false,
-        }
-    }
-
-    /// Closed-form 2×2 classification (same results as the general path, no allocation
-    /// beyond the output).
-    fn classify2(&self, nu: &[f64], mu: Vec<f64>, g: &[f64], dir: &[f64]) -> SteadyState {
-        let m = |x: usize, y: usize| {
-            ((if x == y { -1.0 } else { 0.0 }) + g[x] * self.w(x, y)) / self.tau[x]
-        };
-        let (a, b, c, d) = (m(0, 0), m(0, 1), m(1, 0), m(1, 1));
-        let tr = a + d;
-        let det = a * d - b * c;
-        let disc = 0.25 * tr * tr - det;
-        let eig = if disc >= 0.0 {
-            let s = disc.sqrt();
-            vec![(0.5 * tr + s, 0.0), (0.5 * tr - s, 0.0)]
-        } else {
-            let s = (-disc).sqrt();
-            vec![(0.5 * tr, s), (0.5 * tr, -s)]
-        };
-        let stable = eig.iter().all(|e| e.0 < 0.0);
-        let e_idx = self.kinds.iter().position(|k| *k == PopKind::E);
-        let isn = e_idx.is_some_and(|e| self.j[e][e] * g[e] > 1.0);
-        // (I − G W) dν = G dir, solved by Cramer's rule.
-        let k = |x: usize, y: usize| (if x == y { 1.0 } else { 0.0 }) - g[x] * self.w(x, y);
-        let (k00, k01, k10, k11) = (k(0, 0), k(0, 1), k(1, 0), k(1, 1));
-        let kd = k00 * k11 - k01 * k10;
-        let (r0, r1) = (g[0] * dir[0], g[1] * dir[1]);
-        let dnu = if kd != 0.0 {
-            [(r0 * k11 - k01 * r1) / kd, (k00 * r1 - k10 * r0) / kd]
-        } else {
-            [f64::NAN; 2]
-        };
-        let dnu_e = e_idx.map_or(f64::NAN, |e| dnu[e]);
-        let residual = (0..2)
-            .map(|x| (nu[x] - self.f[x].rate(mu[x])).abs())
-            .fold(0.0, f64::max);
+        let residual = self
+            .residual_vec(nu, mu_ext)
+            .iter()
+            .fold(0.0f64, |m, r| m.max(r.abs()));
         SteadyState {
             nu: nu.to_vec(),
             mu,
@@ -550,10 +540,7 @@ impl Ssn {
     /// A few Newton steps on ν − f(Wν + μ) = 0, kept only if they reduce the residual.
     fn polish(&self, nu: &[f64], mu_ext: &[f64]) -> Vec<f64> {
         let p = self.size();
-        let res = |v: &[f64]| -> Vec<f64> {
-            let mu = self.total_input(v, mu_ext);
-            (0..p).map(|x| v[x] - self.f[x].rate(mu[x])).collect()
-        };
+        let res = |v: &[f64]| self.residual_vec(v, mu_ext);
         let norm = |r: &[f64]| r.iter().fold(0.0f64, |m, x| m.max(x.abs()));
         let mut v = nu.to_vec();
         let mut r = res(&v);
@@ -562,9 +549,8 @@ impl Ssn {
                 break;
             }
             let mu = self.total_input(&v, mu_ext);
-            let jac = DMatrix::from_fn(p, p, |x, y| {
-                (if x == y { 1.0 } else { 0.0 }) - self.f[x].deriv(mu[x]) * self.w(x, y)
-            });
+            let g: Vec<f64> = (0..p).map(|x| self.f[x].deriv(mu[x])).collect();
+            let jac = self.one_minus_gw(&g);
             let Some(step) = jac.lu().solve(&DVector::from_vec(r.clone())) else {
                 break;
             };
@@ -617,10 +603,7 @@ impl Ssn {
 
     fn newton(&self, start: &[f64], mu_ext: &[f64]) -> Option<Vec<f64>> {
         let p = self.size();
-        let res = |v: &[f64]| -> Vec<f64> {
-            let mu = self.total_input(v, mu_ext);
-            (0..p).map(|x| v[x] - self.f[x].rate(mu[x])).collect()
-        };
+        let res = |v: &[f64]| self.residual_vec(v, mu_ext);
         let norm = |r: &[f64]| r.iter().map(|x| x * x).sum::<f64>().sqrt();
         let mut v = start.to_vec();
         let mut r = res(&v);
@@ -630,9 +613,8 @@ impl Ssn {
                 return Some(self.polish(&v, mu_ext));
             }
             let mu = self.total_input(&v, mu_ext);
-            let jac = DMatrix::from_fn(p, p, |x, y| {
-                (if x == y { 1.0 } else { 0.0 }) - self.f[x].deriv(mu[x]) * self.w(x, y)
-            });
+            let g: Vec<f64> = (0..p).map(|x| self.f[x].deriv(mu[x])).collect();
+            let jac = self.one_minus_gw(&g);
             let step = jac.lu().solve(&DVector::from_vec(r.clone()))?;
             let mut t = 1.0;
             let mut ok = false;
