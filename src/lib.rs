@@ -14,3 +14,4 @@ pub use error::{Error, Result};
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod neuron;
 pub mod rate;
+pub mod spiking;

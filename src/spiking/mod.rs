@@ -1,0 +1,11 @@
+//! Spiking networks: LIF populations with delta and exponential synapses, external drives,
+//! monitors, protocols and comparisons with the mean-field theory.
+
+pub mod drive;
+pub mod engine;
+pub mod gauss;
+pub mod model;
+
+pub use drive::Signal;
+pub use engine::{Network, RunOptions, RunResult};
+pub use model::{NetSpec, Population, PoissonInput, Projection, Rule, Source, Synapse};
