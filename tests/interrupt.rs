@@ -20,3 +20,24 @@ fn interrupt_flag_stops_a_running_script() {
     assert!(msg.contains("interrupted"), "{msg}");
     assert!(engine.run("let y = 1;").is_ok());
 }
+
+/// A spiking run stopped by Ctrl-C returns what it recorded so far (and says so); from a
+/// script, `last_run()` gives it back. Both in one test: the flag is process-global.
+#[test]
+fn interrupted_spiking_run_returns_partial_result() {
+    use ssnlab::spiking::{NetSpec, Network, RunOptions, Signal};
+    let p = ssnlab::rate::lifnet::paper_network("fig2").unwrap();
+    let net = Network::new(NetSpec::from_lif_network(&p).unwrap()).unwrap();
+    let mut o = RunOptions::new(&net.spec);
+    o.duration = 100_000.0;
+    o.mu = vec![Signal::Const(19.0); 2];
+    o.progress = false;
+    // Build the connectivity first: building checks the flag too.
+    net.connectivity(o.conn_seed, o.dt).unwrap();
+    ssnlab::cancel::request();
+    let r = net.run(&o);
+    ssnlab::cancel::reset();
+    let r = r.unwrap();
+    assert!(r.interrupted);
+    assert!(r.t_end < 100.0, "stopped at {}", r.t_end);
+}

@@ -304,7 +304,17 @@ pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerL
     })
 }
 
-/// The paper's fitting procedure (reference §3.2): Φ on μ ∈ [−50, 150] mV/s in steps of 0.5,
+/// The default μ grid (lo, hi, step in mV/s) for power-law fits of a LIF neuron: the paper's
+/// [−50, 150] mV/s in steps of 0.5 (reference §3.2) for Θ − min(V_R, 0) ≤ 1 mV, scaled with
+/// that distance otherwise (e.g. ×20 for Θ = 20 mV) so the fitting window stays around the
+/// threshold drive.
+pub fn default_fit_grid(lif: &super::Lif) -> (f64, f64, f64) {
+    let s = (lif.theta - lif.v_reset.min(0.0)).max(1.0);
+    (-50.0 * s, 150.0 * s, 0.5 * s)
+}
+
+/// The paper's fitting procedure (reference §3.2): Φ on the grid `mu_range` (lo, hi, step)
+/// (the paper: [−50, 150] mV/s in steps of 0.5, see [`default_fit_grid`]),
 /// keep points with ν < `max_rate` (10 Hz), require at least 20 points, bounds
 /// b ∈ [−2|min μ|, max μ] of the kept points and n ∈ [1, 10].
 pub fn fit_lif(

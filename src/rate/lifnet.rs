@@ -3,7 +3,7 @@
 
 use super::ssn::{PopKind, Ssn};
 use crate::error::{Error, Result, check_nonneg, check_positive};
-use crate::neuron::powerlaw::{PowerLawFit, fit_lif};
+use crate::neuron::powerlaw::{PowerLawFit, default_fit_grid, fit_lif};
 use crate::neuron::{Lif, PowerLaw};
 use rayon::prelude::*;
 
@@ -88,8 +88,9 @@ impl LifNetwork {
 
     /// Power-law fits of both populations by the paper's procedure (reference §3.2).
     pub fn fit_power_laws(&self) -> Result<[PowerLawFit; 2]> {
-        let fe = fit_lif(&self.neuron(0)?, self.sigma[0], (-50.0, 150.0, 0.5), 10.0)?;
-        let fi = fit_lif(&self.neuron(1)?, self.sigma[1], (-50.0, 150.0, 0.5), 10.0)?;
+        let (le, li) = (self.neuron(0)?, self.neuron(1)?);
+        let fe = fit_lif(&le, self.sigma[0], default_fit_grid(&le), 10.0)?;
+        let fi = fit_lif(&li, self.sigma[1], default_fit_grid(&li), 10.0)?;
         Ok([fe, fi])
     }
 

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod convert;
 mod core;
+mod spiking;
 mod stdlib;
 mod theory;
 
@@ -51,6 +52,7 @@ pub fn build_engine() -> Engine {
 fn register_all(api: &mut Api) {
     core::register(api);
     theory::register(api);
+    spiking::register(api);
 }
 
 fn api_help(engine: &mut Engine, docs: &Arc<Docs>, docs2: &Arc<Docs>) {

@@ -37,7 +37,11 @@ impl Signal {
         }
         for (k, (&tk, &vk)) in t.iter().zip(&v).enumerate() {
             if !tk.is_finite() {
-                return Err(Error::param(&format!("times[{k}]"), tk, "must be finite (ms)"));
+                return Err(Error::param(
+                    &format!("times[{k}]"),
+                    tk,
+                    "must be finite (ms)",
+                ));
             }
             if !vk.is_finite() {
                 return Err(Error::param(&format!("values[{k}]"), vk, "must be finite"));

@@ -30,8 +30,8 @@ use crate::error::{Error, Result, check_positive};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Binomial, Distribution};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Neurons per chunk (unit of random streams and of work distribution).
@@ -64,6 +64,8 @@ pub struct RunOptions {
     pub threads: usize,
     /// Show a progress bar (on a terminal).
     pub progress: bool,
+    /// Initial membrane potential per population (mV); `None`: uniform in [V_R, Θ] (the paper).
+    pub v0: Option<Vec<f64>>,
     /// Stop early when a population's rate over the last 10 ms exceeds this (Hz); 0 = never.
     pub max_rate: f64,
 }
@@ -85,6 +87,7 @@ impl RunOptions {
             threads: 0,
             progress: true,
             max_rate: 0.0,
+            v0: None,
         }
     }
 }
@@ -238,12 +241,15 @@ impl RunResult {
     }
 }
 
+/// Cached connectivity: (seed, dt bits, CSR per projection).
+type ConnCache = (u64, u64, Arc<Vec<Csr>>);
+
 /// A spiking network with its connectivity cache.
 #[derive(Debug)]
 pub struct Network {
     /// The description.
     pub spec: NetSpec,
-    cache: RwLock<Option<(u64, u64, Arc<Vec<Csr>>)>>,
+    cache: RwLock<Option<ConnCache>>,
 }
 
 impl Clone for Network {
@@ -451,9 +457,27 @@ fn validate(spec: &NetSpec, o: &RunOptions) -> Result<()> {
             ));
         }
     }
+    if let Some(v0) = &o.v0 {
+        if v0.len() != spec.pops.len() {
+            return Err(Error::Shape(format!(
+                "v0: {} values for {} populations",
+                v0.len(),
+                spec.pops.len()
+            )));
+        }
+        for (k, &v) in v0.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(Error::param(&format!("v0[{k}]"), v, "must be finite (mV)"));
+            }
+        }
+    }
     for &(a, b) in &o.windows {
         if !(a.is_finite() && b.is_finite() && b >= a) {
-            return Err(Error::param("window", format!("[{a}, {b}]"), "needs t0 <= t1"));
+            return Err(Error::param(
+                "window",
+                format!("[{a}, {b}]"),
+                "needs t0 <= t1",
+            ));
         }
     }
     Ok(())
@@ -535,9 +559,12 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
                 0xC0FFEE + pi as u64,
                 ci as u64,
             ));
-            let v = (0..len)
-                .map(|_| p.v_reset + (p.theta - p.v_reset) * rng.random::<f64>())
-                .collect();
+            let v = match &o.v0 {
+                Some(v0) => vec![v0[pi]; len],
+                None => (0..len)
+                    .map(|_| p.v_reset + (p.theta - p.v_reset) * rng.random::<f64>())
+                    .collect(),
+            };
             let ne = pops[pi].n_exp;
             chunks.push(ChunkCell(UnsafeCell::new(Chunk {
                 pop: pi,
@@ -697,7 +724,7 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
             }
         }
         let mut halt = false;
-        if o.max_rate > 0.0 && t % 64 == 0 {
+        if o.max_rate > 0.0 && t.is_multiple_of(64) {
             let span = recent_hist.len() as f64 * dt / 1000.0;
             for (p, &r) in recent.iter().enumerate() {
                 if r as f64 / (spec.pops[p].n as f64 * span) > o.max_rate {
@@ -706,7 +733,7 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
                 }
             }
         }
-        if t % 256 == 0 {
+        if t.is_multiple_of(256) {
             if crate::cancel::interrupted() {
                 interrupted = true;
                 halt = true;
@@ -741,17 +768,16 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
     let nwin = done.saturating_sub(win_step) as f64;
     let tw = nwin * dt / 1000.0;
     // Mean external drive over the window, per population (mV/s).
-    let mu_mean: Vec<f64> = o
-        .mu
-        .iter()
-        .map(|sig| {
-            if done > win_step {
-                (win_step..done).map(|k| sig.at(k as f64 * dt)).sum::<f64>() / nwin
-            } else {
-                f64::NAN
-            }
-        })
-        .collect();
+    let mu_mean: Vec<f64> =
+        o.mu.iter()
+            .map(|sig| {
+                if done > win_step {
+                    (win_step..done).map(|k| sig.at(k as f64 * dt)).sum::<f64>() / nwin
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
     for ch in chunks {
         let ch = ch.0.into_inner();
         let s = &mut stats[ch.pop];
@@ -839,8 +865,12 @@ type PostHook<'h> = &'h mut dyn FnMut(usize) -> bool;
 /// The time loop of one thread: update its chunks, barrier, deliver its projections'
 /// spikes, barrier. Thread 0 carries the hooks (Poisson draws, bookkeeping, stop decision).
 fn worker(sh: &Shared, tid: usize, mut hooks: Option<(PreHook, PostHook)>) {
-    let my_chunks: Vec<usize> = (0..sh.chunks.len()).filter(|&c| sh.owner[c] == tid).collect();
-    let my_projs: Vec<usize> = (0..sh.projs.len()).filter(|&k| sh.proj_owner[k] == tid).collect();
+    let my_chunks: Vec<usize> = (0..sh.chunks.len())
+        .filter(|&c| sh.owner[c] == tid)
+        .collect();
+    let my_projs: Vec<usize> = (0..sh.projs.len())
+        .filter(|&k| sh.proj_owner[k] == tid)
+        .collect();
     let mut mu_dt = vec![0.0; sh.mu.len()];
     for t in 0..sh.nsteps {
         let time = t as f64 * sh.dt;
@@ -1025,7 +1055,8 @@ fn update_chunk(
                 }
                 ch.last[i] = tt;
                 let gi = start + i;
-                if ch.record > 0 && gi % ch.rec_every == 0 && gi / ch.rec_every < ch.record {
+                if ch.record > 0 && gi.is_multiple_of(ch.rec_every) && gi / ch.rec_every < ch.record
+                {
                     ch.raster.push((tt, gi as u32));
                 }
             }

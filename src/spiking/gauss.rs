@@ -87,7 +87,10 @@ pub fn fill_normal<G: Rng + ?Sized>(rng: &mut G, out: &mut [f64]) {
     let mut chunks = out.chunks_exact_mut(2);
     for pair in &mut chunks {
         let b = rng.next_u64();
-        for (h, o) in [b as u32, (b >> 32) as u32].into_iter().zip(pair.iter_mut()) {
+        for (h, o) in [b as u32, (b >> 32) as u32]
+            .into_iter()
+            .zip(pair.iter_mut())
+        {
             let iz = (h & 127) as usize;
             let hz = (h as i32) >> 7;
             *o = if hz.unsigned_abs() < t.k[iz] {
@@ -140,7 +143,9 @@ mod tests {
             .enumerate()
             .map(|(i, &y)| {
                 let c = phi(y);
-                (c - i as f64 / nf).abs().max(((i + 1) as f64 / nf - c).abs())
+                (c - i as f64 / nf)
+                    .abs()
+                    .max(((i + 1) as f64 / nf - c).abs())
             })
             .fold(0.0, f64::max);
         assert!(d < 1.0e-3, "KS distance {d}");
@@ -150,6 +155,9 @@ mod tests {
         assert!((tail - e).abs() < 5.0 * e.sqrt(), "tail {tail} vs {e}");
         let far = x.iter().filter(|y| y.abs() > 4.5).count() as f64;
         let e = 2.0 * nf * (1.0 - phi(4.5));
-        assert!((far - e).abs() < 5.0 * e.sqrt() + 1.0, "far tail {far} vs {e}");
+        assert!(
+            (far - e).abs() < 5.0 * e.sqrt() + 1.0,
+            "far tail {far} vs {e}"
+        );
     }
 }

@@ -1,11 +1,13 @@
 //! Spiking networks: LIF populations with delta and exponential synapses, external drives,
 //! monitors, protocols and comparisons with the mean-field theory.
 
+pub mod analysis;
 pub mod drive;
 pub mod engine;
 pub mod gauss;
 pub mod model;
+pub mod protocol;
 
 pub use drive::Signal;
 pub use engine::{Network, RunOptions, RunResult};
-pub use model::{NetSpec, Population, PoissonInput, Projection, Rule, Source, Synapse};
+pub use model::{NetSpec, PoissonInput, Population, Projection, Rule, Source, Synapse};

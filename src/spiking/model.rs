@@ -191,7 +191,11 @@ impl NetSpec {
                 ));
             }
             if self.pops[..i].iter().any(|q| q.name == p.name) {
-                return Err(Error::param("name", &p.name, "population names must be unique"));
+                return Err(Error::param(
+                    "name",
+                    &p.name,
+                    "population names must be unique",
+                ));
             }
         }
         for p in &self.poisson {
@@ -378,7 +382,10 @@ pub fn delay_steps(d_ms: f64, dt: f64) -> Result<u16> {
         return Err(Error::param(
             "delay",
             d_ms,
-            format!("must be at most {} ms at dt = {dt} ms", u16::MAX as f64 * dt),
+            format!(
+                "must be at most {} ms at dt = {dt} ms",
+                u16::MAX as f64 * dt
+            ),
         ));
     }
     Ok(s as u16)
@@ -441,7 +448,11 @@ fn sources_of(
     }
     if with_delays && let Some((lo, hi, dt)) = dsteps {
         for _ in 0..src.len() {
-            let d = if hi > lo { rng.random_range(lo..=hi) } else { lo };
+            let d = if hi > lo {
+                rng.random_range(lo..=hi)
+            } else {
+                lo
+            };
             del.push((d / dt).round().max(1.0) as u16);
         }
     }
@@ -450,7 +461,11 @@ fn sources_of(
 /// Generates the CSR of one projection. `proj_id` and `seed` select the random streams; `dt`
 /// converts delays to steps.
 pub fn build_csr(spec: &NetSpec, proj_id: usize, seed: u64, dt: f64) -> Result<Csr> {
-    let pr = &spec.projections[proj_id];
+    spec.validate()?;
+    let pr = spec
+        .projections
+        .get(proj_id)
+        .ok_or_else(|| Error::param("projection", proj_id, "no such projection"))?;
     let n_pre = spec.source_size(pr.pre)?;
     let n_post = spec.pops[pr.post].n;
     let self_loop = pr.pre == Source::Pop(pr.post) && !pr.allow_autapses;
@@ -472,7 +487,9 @@ pub fn build_csr(spec: &NetSpec, proj_id: usize, seed: u64, dt: f64) -> Result<C
             for i in c * CH..((c + 1) * CH).min(n_post) {
                 let mut rng = rng_for(i);
                 let excl = self_loop.then_some(i);
-                sources_of(pr.rule, n_pre, excl, dsteps, &mut rng, &mut s, &mut d, false);
+                sources_of(
+                    pr.rule, n_pre, excl, dsteps, &mut rng, &mut s, &mut d, false,
+                );
                 for &x in &s {
                     cnt[x as usize] += 1;
                 }
@@ -498,7 +515,11 @@ pub fn build_csr(spec: &NetSpec, proj_id: usize, seed: u64, dt: f64) -> Result<C
     }
     drop(counts);
     let mut targets = vec![0u32; total];
-    let mut delays = if varied { vec![0u16; total] } else { Vec::new() };
+    let mut delays = if varied {
+        vec![0u16; total]
+    } else {
+        Vec::new()
+    };
     // Pass 2: regenerate the same draws and write them; chunk c writes only into its own
     // disjoint ranges [cursors[c][x], cursors[c+1][x]) of every row x.
     struct Ptr<T>(*mut T);
@@ -507,27 +528,30 @@ pub fn build_csr(spec: &NetSpec, proj_id: usize, seed: u64, dt: f64) -> Result<C
     unsafe impl<T> Send for Ptr<T> {}
     let tp = Ptr(targets.as_mut_ptr());
     let dp = Ptr(delays.as_mut_ptr());
-    cursors.into_par_iter().enumerate().for_each(|(c, mut cur)| {
-        let (tp, dp) = (&tp, &dp);
-        let (mut s, mut d) = (Vec::new(), Vec::new());
-        for i in c * CH..((c + 1) * CH).min(n_post) {
-            let mut rng = rng_for(i);
-            let excl = self_loop.then_some(i);
-            sources_of(pr.rule, n_pre, excl, dsteps, &mut rng, &mut s, &mut d, true);
-            for (k, &x) in s.iter().enumerate() {
-                let pos = cur[x as usize];
-                cur[x as usize] += 1;
-                // SAFETY: pos lies in this chunk's private range of row x (counted in pass 1
-                // from identical draws), and is < total.
-                unsafe {
-                    *tp.0.add(pos) = i as u32;
-                    if varied {
-                        *dp.0.add(pos) = d[k];
+    cursors
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(c, mut cur)| {
+            let (tp, dp) = (&tp, &dp);
+            let (mut s, mut d) = (Vec::new(), Vec::new());
+            for i in c * CH..((c + 1) * CH).min(n_post) {
+                let mut rng = rng_for(i);
+                let excl = self_loop.then_some(i);
+                sources_of(pr.rule, n_pre, excl, dsteps, &mut rng, &mut s, &mut d, true);
+                for (k, &x) in s.iter().enumerate() {
+                    let pos = cur[x as usize];
+                    cur[x as usize] += 1;
+                    // SAFETY: pos lies in this chunk's private range of row x (counted in pass 1
+                    // from identical draws), and is < total.
+                    unsafe {
+                        *tp.0.add(pos) = i as u32;
+                        if varied {
+                            *dp.0.add(pos) = d[k];
+                        }
                     }
                 }
             }
-        }
-    });
+        });
     Ok(Csr {
         offsets,
         targets,
@@ -583,7 +607,12 @@ mod tests {
         assert_eq!(a.targets, b.targets);
         assert_eq!(a.delays, b.delays);
         assert!(a.in_degrees(500).iter().all(|&d| d == 37));
-        assert!(build_csr(&spec(Rule::FixedIndegree { k: 500 }, false), 0, 1, 0.1).is_err() || spec(Rule::FixedIndegree { k: 500 }, false).validate().is_err());
+        assert!(
+            build_csr(&spec(Rule::FixedIndegree { k: 500 }, false), 0, 1, 0.1).is_err()
+                || spec(Rule::FixedIndegree { k: 500 }, false)
+                    .validate()
+                    .is_err()
+        );
     }
 
     #[test]
