@@ -12,6 +12,8 @@ pub use error::{Error, Result};
 
 /// The ssnlab version string, written into every output file's metadata.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub mod io;
 pub mod neuron;
+pub mod plot;
 pub mod rate;
 pub mod spiking;

@@ -111,6 +111,13 @@ fn same_seed_same_spikes_for_any_thread_count() {
         assert_eq!(r.stats[0].counts, runs[0].stats[0].counts);
     }
     assert!(runs[0].n_spikes > 1000);
+    // Raster ids are population-local and come from the 200 recorded (equally spaced) ids.
+    for &(_, p, id) in &runs[0].raster {
+        let n = net.spec.pops[p as usize].n as u32;
+        assert!(id < n, "id {id} in population {p} of {n}");
+        let every = (n / 200).max(1);
+        assert_eq!(id % every, 0);
+    }
     // A different seed gives different spikes.
     let mut o2 = o.clone();
     o2.seed = 2;

@@ -154,8 +154,12 @@ pub fn register(api: &mut Api) {
         "tmp_dir",
         &[],
         "string",
-        "The system's temporary directory (for scratch output).\n\n```rhai\nprint(tmp_dir());\n```",
-        || std::env::temp_dir().display().to_string(),
+        "A scratch folder for throw-away output: `ssnlab` inside the system's temporary directory (created if missing).\n\n```rhai\nprint(tmp_dir());\n```",
+        || {
+            let d = std::env::temp_dir().join("ssnlab");
+            let _ = std::fs::create_dir_all(&d);
+            d.display().to_string()
+        },
     );
     api.func(
         "float",

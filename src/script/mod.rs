@@ -7,7 +7,8 @@
 pub mod api;
 pub mod convert;
 mod core;
-mod spiking;
+mod output;
+pub mod spiking;
 mod stdlib;
 mod theory;
 
@@ -53,6 +54,7 @@ fn register_all(api: &mut Api) {
     core::register(api);
     theory::register(api);
     spiking::register(api);
+    output::register(api);
 }
 
 fn api_help(engine: &mut Engine, docs: &Arc<Docs>, docs2: &Arc<Docs>) {
@@ -223,6 +225,7 @@ pub fn run_file(path: &Path, args: &[String]) -> Result<(), String> {
     let a: rhai::Array = args.iter().map(|s| Dynamic::from(s.clone())).collect();
     scope.push_constant("ARGS", a);
     let name = path.display().to_string();
+    crate::io::set_context(&name, args);
     match catch_panics(|| engine.run_ast_with_scope(&mut scope, &ast)) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(format_eval_error(

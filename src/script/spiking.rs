@@ -26,9 +26,23 @@ pub struct SpikingNet {
     origin: Option<LifNetwork>,
 }
 
-/// The result of one run (cheap to clone).
+/// The result of one run (cheap to clone) and the metadata of the run (seed, options).
 #[derive(Debug, Clone)]
-pub struct SimResult(Arc<RunResult>);
+pub struct SimResult {
+    res: Arc<RunResult>,
+    meta: serde_json::Value,
+}
+
+impl SimResult {
+    /// The recorded data.
+    pub fn inner(&self) -> &RunResult {
+        &self.res
+    }
+    /// Network name, seed and run options, for file metadata.
+    pub fn meta(&self) -> serde_json::Value {
+        self.meta.clone()
+    }
+}
 
 static LAST: Mutex<Option<SimResult>> = Mutex::new(None);
 
@@ -65,7 +79,7 @@ fn display_net(s: &SpikingNet) -> String {
 }
 
 fn display_result(r: &SimResult) -> String {
-    let r = &r.0;
+    let r = &r.res;
     let rates = r.rates();
     let mut s = format!(
         "SimResult({:.0} ms{}{}, rates: {}, {} spikes, wall {:.2} s)",
@@ -815,7 +829,22 @@ pub fn register(api: &mut Api) {
             const F: &str = "SpikingNetwork.run";
             let o = Opts::new(&m, F, RUN_KEYS)?;
             let ro = run_options(s, &o, F)?;
-            let r = SimResult(Arc::new(s.net.run(&ro).map_err(err(F))?));
+            let meta = serde_json::json!({
+                "network": s.net.spec.name,
+                "seed": ro.seed,
+                "conn_seed": ro.conn_seed,
+                "dt_ms": ro.dt,
+                "duration_ms": ro.duration,
+                "transient_ms": ro.transient,
+                "bin_ms": ro.bin,
+                "mu": ro.mu.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+                "populations": s.net.spec.pops.iter().map(|p| serde_json::json!({"name": p.name, "N": p.n, "tau_ms": p.tau, "theta_mV": p.theta, "v_reset_mV": p.v_reset, "t_ref_ms": p.t_ref, "sigma_mV_per_sqrt_s": p.sigma})).collect::<Vec<_>>(),
+                "J_mV": s.net.spec.coupling(),
+            });
+            let r = SimResult {
+                res: Arc::new(s.net.run(&ro).map_err(err(F))?),
+                meta,
+            };
             store_last(&r);
             Ok(r)
         },
@@ -956,7 +985,7 @@ pub fn register(api: &mut Api) {
         "rates",
         "array",
         "Mean rate per population over [transient, end) (Hz).",
-        |r: &mut SimResult| to_array(&r.0.rates()),
+        |r: &mut SimResult| to_array(&r.res.rates()),
     );
     api.get(
         "SimResult",
@@ -964,7 +993,8 @@ pub fn register(api: &mut Api) {
         "array",
         "Population names.",
         |r: &mut SimResult| {
-            r.0.names
+            r.res
+                .names
                 .iter()
                 .map(|n| Dynamic::from(n.clone()))
                 .collect::<Array>()
@@ -975,42 +1005,58 @@ pub fn register(api: &mut Api) {
         "t",
         "array",
         "Bin centres (ms).",
-        |r: &mut SimResult| to_array(&r.0.bin_times()),
+        |r: &mut SimResult| to_array(&r.res.bin_times()),
     );
     api.get(
         "SimResult",
         "pop_rates",
         "array",
         "Population rate per bin (Hz), one array per population.",
-        |r: &mut SimResult| pop_arrays(&r.0.pop_rates()),
+        |r: &mut SimResult| pop_arrays(&r.res.pop_rates()),
     );
     api.get(
         "SimResult",
         "neuron_rates",
         "array",
         "Rate of every neuron over the analysis window (Hz), one array per population.",
-        |r: &mut SimResult| pop_arrays(&r.0.neuron_rates()),
+        |r: &mut SimResult| pop_arrays(&r.res.neuron_rates()),
     );
     api.get("SimResult", "cv", "array", "CV of the inter-spike intervals per neuron (NaN with fewer than 3 spikes in the window), one array per population.", |r: &mut SimResult| {
-        pop_arrays(&r.0.stats.iter().map(|s| s.cv.clone()).collect::<Vec<_>>())
+        pop_arrays(&r.res.stats.iter().map(|s| s.cv.clone()).collect::<Vec<_>>())
     });
     api.get(
         "SimResult",
         "mean_cv",
         "array",
         "Mean CV_ISI per population over neurons with at least 3 spikes.",
-        |r: &mut SimResult| to_array(&r.0.stats.iter().map(|s| nanmean(&s.cv)).collect::<Vec<_>>()),
+        |r: &mut SimResult| {
+            to_array(
+                &r.res
+                    .stats
+                    .iter()
+                    .map(|s| nanmean(&s.cv))
+                    .collect::<Vec<_>>(),
+            )
+        },
     );
-    api.get("SimResult", "bf", "array", "Balance factor per neuron: recurrent inhibition / (recurrent excitation + external), measured; one array per population.", |r: &mut SimResult| pop_arrays(&r.0.balance()));
+    api.get("SimResult", "bf", "array", "Balance factor per neuron: recurrent inhibition / (recurrent excitation + external), measured; one array per population.", |r: &mut SimResult| pop_arrays(&r.res.balance()));
     api.get(
         "SimResult",
         "mean_bf",
         "array",
         "Mean balance factor per population.",
-        |r: &mut SimResult| to_array(&r.0.balance().iter().map(|b| nanmean(b)).collect::<Vec<_>>()),
+        |r: &mut SimResult| {
+            to_array(
+                &r.res
+                    .balance()
+                    .iter()
+                    .map(|b| nanmean(b))
+                    .collect::<Vec<_>>(),
+            )
+        },
     );
     api.get("SimResult", "inputs", "array", "Per population #{ exc, inh, ext (mean inputs, mV/s), rec_mean (mean net recurrent input, mV/s), rec_sd_quenched (its SD across neurons), rec_var (mean temporal variance rate of the recurrent input, mV^2/s, cf. sum K j^2 nu) }.", |r: &mut SimResult| {
-        r.0.stats
+        r.res.stats
             .iter()
             .map(|s| {
                 let rec: Vec<f64> = s.exc.iter().zip(&s.inh).map(|(e, i)| e - i).collect();
@@ -1027,7 +1073,7 @@ pub fn register(api: &mut Api) {
             .collect::<Array>()
     });
     api.get("SimResult", "raster", "map", "Recorded spikes #{ t (ms), pop (index), id (index in the population) } of the neurons chosen with `record` (equally spaced ids), from the transient on.", |r: &mut SimResult| {
-        let ras = &r.0.raster;
+        let ras = &r.res.raster;
         map_of(vec![
             ("t", to_array(&ras.iter().map(|x| x.0).collect::<Vec<_>>()).into()),
             ("pop", ras.iter().map(|x| Dynamic::from_int(x.1 as i64)).collect::<Array>().into()),
@@ -1035,7 +1081,7 @@ pub fn register(api: &mut Api) {
         ])
     });
     api.get("SimResult", "acf_tau", "array", "Autocorrelation timescale of each population rate over the analysis window: first 1/e crossing of the normalised autocorrelation of the binned rate (ms; NaN if undefined).", |r: &mut SimResult| {
-        let rr = &r.0;
+        let rr = &r.res;
         let first = (rr.transient / rr.bin).ceil() as usize;
         to_array(&rr.pop_rates().iter().map(|x| acf_timescale(&x[first.min(x.len())..], rr.bin).0).collect::<Vec<_>>())
     });
@@ -1047,7 +1093,7 @@ pub fn register(api: &mut Api) {
         "Population rates smoothed by a centred moving average over k bins (the paper's movmean).\n\n```rhai\nlet res = lif_network(paper_network(\"fig2\")).run(#{ mu: 19, duration: 300 });\nprint(res.smoothed(5)[0].len());\n```",
         |r: &mut SimResult, k: Dynamic| -> RResult<Array> {
             let k = count(&k, "SimResult.smoothed", "k")?;
-            Ok(pop_arrays(&r.0.pop_rates().iter().map(|x| movmean(x, k)).collect::<Vec<_>>()))
+            Ok(pop_arrays(&r.res.pop_rates().iter().map(|x| movmean(x, k)).collect::<Vec<_>>()))
         },
     );
     api.method(
@@ -1059,7 +1105,7 @@ pub fn register(api: &mut Api) {
         |r: &mut SimResult, pop: Dynamic, lag: Dynamic| -> RResult<Map> {
             const F: &str = "SimResult.acf";
             let p = count(&pop, F, "pop")?;
-            let rr = &r.0;
+            let rr = &r.res;
             if p >= rr.names.len() {
                 return Err(rt_err(F, format!("pop = {p}: the run has {} populations", rr.names.len())));
             }
@@ -1082,48 +1128,48 @@ pub fn register(api: &mut Api) {
         "t_end",
         "float",
         "Simulated time reached (ms).",
-        |r: &mut SimResult| r.0.t_end,
+        |r: &mut SimResult| r.res.t_end,
     );
     api.get(
         "SimResult",
         "interrupted",
         "bool",
         "True if Ctrl-C stopped the run.",
-        |r: &mut SimResult| r.0.interrupted,
+        |r: &mut SimResult| r.res.interrupted,
     );
     api.get(
         "SimResult",
         "diverged",
         "bool",
         "True if a population rate exceeded max_rate (no steady state).",
-        |r: &mut SimResult| r.0.diverged,
+        |r: &mut SimResult| r.res.diverged,
     );
     api.get(
         "SimResult",
         "wall_s",
         "float",
         "Wall-clock seconds of the time loop.",
-        |r: &mut SimResult| r.0.wall_s,
+        |r: &mut SimResult| r.res.wall_s,
     );
     api.get(
         "SimResult",
         "spikes",
         "int",
         "Total number of spikes.",
-        |r: &mut SimResult| r.0.n_spikes as i64,
+        |r: &mut SimResult| r.res.n_spikes as i64,
     );
     api.get(
         "SimResult",
         "synapses",
         "int",
         "Number of synapses.",
-        |r: &mut SimResult| r.0.n_synapses as i64,
+        |r: &mut SimResult| r.res.n_synapses as i64,
     );
     api.get(
         "SimResult",
         "memory_mb",
         "float",
         "Connectivity and ring-buffer memory (MB).",
-        |r: &mut SimResult| r.0.memory_bytes as f64 / 1e6,
+        |r: &mut SimResult| r.res.memory_bytes as f64 / 1e6,
     );
 }

@@ -1011,7 +1011,13 @@ pub fn register(api: &mut Api) {
         &["path: string"],
         "",
         "Writes one CSV row per cell (x, y, n_states, n_stable, isn, supersaturating, balanced_exists, balanced_stable, no_steady_state, nu_e_hz, nu_i_hz, regime).\n\n```rhai\nlet m = paper_network(\"fig2\").to_ssn().regime_map(#{ mu: [0, 50, 5], r: [0, 2, 3] });\nlet f = `${tmp_dir()}/map.csv`;\nm.to_csv(f);\n```",
-        |m: &mut RegimeMap, path: &str| -> RResult<()> { m.to_csv(std::path::Path::new(path)).map_err(err("RegimeMap.to_csv")) },
+        |m: &mut RegimeMap, path: &str| -> RResult<()> {
+            let p = std::path::Path::new(path);
+            crate::io::check_writable(p, false).map_err(err("RegimeMap.to_csv"))?;
+            m.to_csv(p).map_err(err("RegimeMap.to_csv"))?;
+            crate::io::write_meta(p, "csv", serde_json::json!({"x": m.x_name, "y": m.y_name, "nx": m.xs.len(), "ny": m.ys.len()}))
+                .map_err(err("RegimeMap.to_csv"))
+        },
     );
     api.method(
         "RegimeMap",

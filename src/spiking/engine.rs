@@ -815,7 +815,7 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
             s.rec_var.push(var);
         }
         for &(st, i) in &ch.raster {
-            raster.push((st as f64 * dt, ch.pop as u32, ch.start as u32 + i));
+            raster.push((st as f64 * dt, ch.pop as u32, i));
         }
     }
     raster.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));

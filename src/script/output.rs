@@ -1,0 +1,578 @@
+//! Rhai bindings for figures (plot, figure, previews) and files (CSV, JSON, NPY with
+//! metadata sidecars).
+
+use super::api::Api;
+use super::convert::{
+    Opts, RResult, count, describe, err, map_of, num, num_matrix, num_vec, rt_err, to_array,
+    to_matrix,
+};
+use super::spiking::SimResult;
+use crate::io::{self, Column};
+use crate::plot::{Figure, Layer, PALETTE, Plot, histogram, parse_color, preview};
+use crate::rate::regime::RegimeMap;
+use rhai::{Array, Dynamic, Map};
+use serde_json::Value;
+use std::path::Path;
+
+fn json_of(v: &Dynamic, func: &str) -> RResult<Value> {
+    serde_json::to_value(v).map_err(|e| rt_err(func, format!("cannot convert to JSON: {e}")))
+}
+
+fn write_opts(o: &Opts, func: &str) -> RResult<(bool, Value)> {
+    let meta = match o.raw("meta") {
+        Some(v) => json_of(v, func)?,
+        None => Value::Null,
+    };
+    Ok((o.bool("overwrite", false)?, meta))
+}
+
+fn color_opt(o: &Opts, func: &str, default: (u8, u8, u8)) -> RResult<(u8, u8, u8)> {
+    match o.opt_string("color")? {
+        Some(s) => parse_color(&s).map_err(err_dyn(func)),
+        None => Ok(default),
+    }
+}
+
+fn err_dyn(func: &str) -> impl Fn(crate::Error) -> Box<rhai::EvalAltResult> + '_ {
+    move |e| rt_err(func, e)
+}
+
+fn next_color(p: &Plot) -> (u8, u8, u8) {
+    let k = p
+        .layers
+        .iter()
+        .filter(|l| {
+            matches!(
+                l,
+                Layer::Line { .. } | Layer::Points { .. } | Layer::Hist { .. }
+            )
+        })
+        .count();
+    PALETTE[k % PALETTE.len()]
+}
+
+fn xy(x: &Dynamic, y: &Dynamic, func: &str) -> RResult<(Vec<f64>, Vec<f64>)> {
+    let x = num_vec(x, func, "x")?;
+    let y = num_vec(y, func, "y")?;
+    if x.len() != y.len() {
+        return Err(rt_err(
+            func,
+            format!("x has {} values but y has {}", x.len(), y.len()),
+        ));
+    }
+    Ok((x, y))
+}
+
+fn add_line(p: &mut Plot, x: Dynamic, y: Dynamic, m: &Map, points: bool) -> RResult<Plot> {
+    let func = if points { "Plot.points" } else { "Plot.line" };
+    let o = Opts::new(m, func, &["label", "color", "dashed", "width", "size"])?;
+    let (x, y) = xy(&x, &y, func)?;
+    let color = color_opt(&o, func, next_color(p))?;
+    let label = o.opt_string("label")?;
+    if points {
+        p.layers.push(Layer::Points {
+            x,
+            y,
+            label,
+            color,
+            size: o.usize("size", 3)?.clamp(1, 50) as u32,
+        });
+    } else {
+        p.layers.push(Layer::Line {
+            x,
+            y,
+            label,
+            color,
+            dashed: o.bool("dashed", false)?,
+            width: o.usize("width", 2)?.clamp(1, 20) as u32,
+        });
+    }
+    Ok(p.clone())
+}
+
+fn plot_from(m: &Map) -> RResult<Plot> {
+    const F: &str = "plot";
+    let o = Opts::new(
+        m,
+        F,
+        &[
+            "title", "x_label", "y_label", "x_range", "y_range", "log_x", "log_y",
+        ],
+    )?;
+    let range = |k: &str| -> RResult<Option<(f64, f64)>> {
+        match o.opt_vec(k)? {
+            None => Ok(None),
+            Some(v) if v.len() == 2 && v[0] < v[1] => Ok(Some((v[0], v[1]))),
+            Some(v) => Err(rt_err(
+                F,
+                format!("`{k}` must be [lo, hi] with lo < hi, got {v:?}"),
+            )),
+        }
+    };
+    let p = Plot {
+        title: o.string("title", "")?,
+        x_label: o.string("x_label", "")?,
+        y_label: o.string("y_label", "")?,
+        x_range: range("x_range")?,
+        y_range: range("y_range")?,
+        log_x: o.bool("log_x", false)?,
+        log_y: o.bool("log_y", false)?,
+        ..Default::default()
+    };
+    if p.log_x && p.x_range.is_some_and(|r| r.0 <= 0.0)
+        || p.log_y && p.y_range.is_some_and(|r| r.0 <= 0.0)
+    {
+        return Err(rt_err(F, "a log axis needs a range with lo > 0"));
+    }
+    Ok(p)
+}
+
+fn save_fig(fig: &mut Figure, path: &str, m: &Map, func: &str) -> RResult<()> {
+    let o = Opts::new(m, func, &["width", "height", "overwrite", "meta"])?;
+    let (ow, meta) = write_opts(&o, func)?;
+    fig.size = (
+        o.usize("width", fig.size.0 as usize)? as u32,
+        o.usize("height", fig.size.1 as usize)? as u32,
+    );
+    let p = Path::new(path);
+    io::check_writable(p, ow).map_err(err_dyn(func))?;
+    fig.save(p).map_err(err_dyn(func))?;
+    let kind = p
+        .extension()
+        .map(|e| e.to_string_lossy().to_string())
+        .unwrap_or_default();
+    io::write_meta(p, &kind, meta).map_err(err_dyn(func))
+}
+
+/// Regime labels in a fixed order with fixed colours (the same on every map).
+pub const REGIMES: [(&str, (u8, u8, u8)); 7] = [
+    ("non-ISN", (200, 200, 200)),
+    ("ISN", (31, 119, 180)),
+    ("supersaturating", (255, 187, 120)),
+    ("supersaturating ISN", (214, 39, 40)),
+    ("bistable", (148, 103, 189)),
+    ("unstable", (90, 90, 90)),
+    ("no steady state", (20, 20, 20)),
+];
+
+fn regime_layer(m: &RegimeMap) -> Layer {
+    let nx = m.xs.len();
+    let cat: Vec<Vec<usize>> = m
+        .cells
+        .chunks(nx)
+        .map(|row| {
+            row.iter()
+                .map(|c| {
+                    let l = c.label();
+                    REGIMES.iter().position(|(n, _)| *n == l).unwrap_or(5)
+                })
+                .collect()
+        })
+        .collect();
+    Layer::Categories {
+        xs: m.xs.clone(),
+        ys: m.ys.clone(),
+        cat,
+        names: REGIMES.iter().map(|(n, _)| n.to_string()).collect(),
+        colors: REGIMES.iter().map(|(_, c)| *c).collect(),
+    }
+}
+
+fn columns_of(
+    table: &Map,
+    order: Option<Vec<String>>,
+    func: &str,
+) -> RResult<Vec<(String, Column)>> {
+    let names: Vec<String> = match order {
+        Some(o) => {
+            for n in &o {
+                if !table.contains_key(n.as_str()) {
+                    return Err(rt_err(
+                        func,
+                        format!("column {n:?} listed in `columns` is not in the table"),
+                    ));
+                }
+            }
+            o
+        }
+        None => table.keys().map(|k| k.to_string()).collect(),
+    };
+    names
+        .into_iter()
+        .map(|n| {
+            let v = &table[n.as_str()];
+            if !v.is_array() {
+                return Err(rt_err(
+                    func,
+                    format!("column {n:?} must be an array, got {}", describe(v)),
+                ));
+            }
+            let arr = v.clone().cast::<Array>();
+            if arr.iter().all(|x| x.is_string()) && !arr.is_empty() {
+                Ok((n, Column::Text(arr.iter().map(|x| x.to_string()).collect())))
+            } else {
+                Ok((n.clone(), Column::Num(num_vec(v, func, &n)?)))
+            }
+        })
+        .collect()
+}
+
+/// Registers figures, previews and file I/O.
+pub fn register(api: &mut Api) {
+    api.topic(
+        "files",
+        "Every file ssnlab writes gets a JSON sidecar FILE.meta.json with the ssnlab version, the script and its arguments, the time and your `meta` (seeds, parameters). A file that exists is replaced only if ssnlab wrote it (its sidecar says so) or with `overwrite: true`. Missing folders are created.\n\n```rhai\nlet f = `${tmp_dir()}/rates.csv`;\nwrite_csv(f, #{ mu_mV_per_s: [0, 10], rate_hz: [0.1, 2.0] }, #{ columns: [\"mu_mV_per_s\", \"rate_hz\"], meta: #{ seed: 1 } });\nprint(read_csv(f).rate_hz);\n```",
+    );
+    // ------------------------------------------------------------------ Plot
+    api.ty::<Plot>(
+        "Plot",
+        "One figure panel: add lines (solid or dashed), points, histograms, box plots, heat maps; save as PNG or SVG.\n\n```rhai\nlet x = linspace(0, 50, 51);\nlet p = plot(#{ title: \"F-I\", x_label: \"mu (mV/s)\", y_label: \"rate (Hz)\" });\np.line(x, lif().rate(x, 3), #{ label: \"Phi\" });\np.save(`${tmp_dir()}/fi.png`);\n```",
+        |p: &Plot| format!("Plot(\"{}\", {} layers)", p.title, p.layers.len()),
+    );
+    api.func(
+        "plot",
+        &[],
+        "Plot",
+        "An empty panel.\n\n```rhai\nlet p = plot();\n```",
+        Plot::default,
+    );
+    api.func(
+        "plot",
+        &["opts: map"],
+        "Plot",
+        "A panel with options: title, x_label, y_label (put units in the labels), x_range, y_range ([lo, hi]), log_x, log_y.\n\n```rhai\nlet p = plot(#{ title: \"rates\", y_label: \"rate (Hz)\", log_y: true });\n```",
+        |m: Map| plot_from(&m),
+    );
+    api.method("Plot", "line", &["x: array", "y: array"], "Plot", "Adds a solid line in the next palette colour (E red, I blue, ...).\n\n```rhai\nlet p = plot(); p.line([0, 1, 2], [0, 1, 4]);\n```", |p: &mut Plot, x: Dynamic, y: Dynamic| add_line(p, x, y, &Map::new(), false));
+    api.method("Plot", "line", &["x: array", "y: array", "opts: map"], "Plot", "Adds a line. Options: label (legend), color (\"E\", \"I\", a name or \"#rrggbb\"), dashed (theory curves), width.\n\n```rhai\nlet p = plot(); p.line([0, 1], [1, 2], #{ label: \"SSN\", dashed: true, color: \"E\" });\n```", |p: &mut Plot, x: Dynamic, y: Dynamic, m: Map| add_line(p, x, y, &m, false));
+    api.method(
+        "Plot",
+        "points",
+        &["x: array", "y: array"],
+        "Plot",
+        "Adds points.\n\n```rhai\nlet p = plot(); p.points([0, 1], [1, 2]);\n```",
+        |p: &mut Plot, x: Dynamic, y: Dynamic| add_line(p, x, y, &Map::new(), true),
+    );
+    api.method("Plot", "points", &["x: array", "y: array", "opts: map"], "Plot", "Adds points. Options: label, color, size (px).\n\n```rhai\nlet p = plot(); p.points([0, 1], [1, 2], #{ label: \"LIF\", size: 2 });\n```", |p: &mut Plot, x: Dynamic, y: Dynamic, m: Map| add_line(p, x, y, &m, true));
+    api.method(
+        "Plot",
+        "hist",
+        &["values: array", "opts: map"],
+        "Plot",
+        "Adds a histogram. Options: bins (30), range [lo, hi], density (false), label, color.\n\n```rhai\nlet p = plot(#{ x_label: \"CV_ISI\" }); p.hist([0.9, 1.0, 1.1, 1.0], #{ bins: 10, range: [0, 2] });\n```",
+        |p: &mut Plot, v: Dynamic, m: Map| -> RResult<Plot> {
+            const F: &str = "Plot.hist";
+            let o = Opts::new(&m, F, &["bins", "range", "density", "label", "color"])?;
+            let v = num_vec(&v, F, "values")?;
+            let range = match o.opt_vec("range")? {
+                Some(r) if r.len() == 2 => Some((r[0], r[1])),
+                Some(_) => return Err(rt_err(F, "`range` must be [lo, hi]")),
+                None => None,
+            };
+            let (edges, heights) = histogram(&v, o.usize("bins", 30)?, range, o.bool("density", false)?).map_err(err_dyn(F))?;
+            let color = color_opt(&o, F, next_color(p))?;
+            p.layers.push(Layer::Hist { edges, heights, label: o.opt_string("label")?, color });
+            Ok(p.clone())
+        },
+    );
+    api.method(
+        "Plot",
+        "boxplot",
+        &["groups: array", "opts: map"],
+        "Plot",
+        "Adds box plots (quartiles, median, whiskers at 1.5 IQR, outliers) of several groups at x = 0, 1, ... Options: labels (one per group), color.\n\n```rhai\nlet p = plot(#{ y_label: \"balance factor\" }); p.boxplot([[0.3, 0.4, 0.5], [0.0, 0.02, 0.05]], #{ labels: [\"E\", \"I\"] });\n```",
+        |p: &mut Plot, g: Dynamic, m: Map| -> RResult<Plot> {
+            const F: &str = "Plot.boxplot";
+            let o = Opts::new(&m, F, &["labels", "color"])?;
+            let arr = g.clone().try_cast::<Array>().ok_or_else(|| rt_err(F, format!("`groups` must be an array of arrays, got {}", describe(&g))))?;
+            let groups: Vec<Vec<f64>> = arr.iter().enumerate().map(|(i, v)| num_vec(v, F, &format!("groups[{i}]"))).collect::<RResult<_>>()?;
+            if let Some(v) = o.raw("labels") {
+                let a = v.clone().try_cast::<Array>().ok_or_else(|| rt_err(F, "`labels` must be an array of strings"))?;
+                if a.len() != groups.len() {
+                    return Err(rt_err(F, format!("{} labels for {} groups", a.len(), groups.len())));
+                }
+                p.x_ticks = a.iter().map(|x| x.to_string()).collect();
+            }
+            let color = color_opt(&o, F, PALETTE[1])?;
+            p.layers.push(Layer::Boxes { groups, color });
+            Ok(p.clone())
+        },
+    );
+    api.method(
+        "Plot",
+        "heatmap",
+        &["xs: array", "ys: array", "z: array", "opts: map"],
+        "Plot",
+        "Adds a continuous heat map z[iy][ix] on cell centres xs, ys, with a colour bar. Options: range [lo, hi] (default: data range), label (colour-bar title).\n\n```rhai\nlet p = plot(#{ x_label: \"tau (ms)\", y_label: \"sigma\" }); p.heatmap([1, 2], [1, 2, 3], [[0, 1], [1, 2], [2, 3]], #{ label: \"n\" });\n```",
+        |p: &mut Plot, xs: Dynamic, ys: Dynamic, z: Dynamic, m: Map| -> RResult<Plot> {
+            const F: &str = "Plot.heatmap";
+            let o = Opts::new(&m, F, &["range", "label"])?;
+            let xs = num_vec(&xs, F, "xs")?;
+            let ys = num_vec(&ys, F, "ys")?;
+            let z = num_matrix(&z, F, "z")?;
+            if z.len() != ys.len() || z.iter().any(|r| r.len() != xs.len()) {
+                return Err(rt_err(F, format!("z must have {} rows (ys) of {} values (xs)", ys.len(), xs.len())));
+            }
+            let fin = z.iter().flatten().copied().filter(|v| v.is_finite());
+            let lo = fin.clone().fold(f64::INFINITY, f64::min);
+            let hi = fin.fold(f64::NEG_INFINITY, f64::max);
+            let range = match o.opt_vec("range")? {
+                Some(r) if r.len() == 2 && r[0] < r[1] => (r[0], r[1]),
+                Some(r) => return Err(rt_err(F, format!("`range` must be [lo, hi] with lo < hi, got {r:?}"))),
+                None if lo.is_finite() && hi > lo => (lo, hi),
+                None if lo.is_finite() => (lo - 0.5, lo + 0.5),
+                None => (0.0, 1.0),
+            };
+            p.layers.push(Layer::Heat { xs, ys, z, range, label: o.string("label", "")? });
+            Ok(p.clone())
+        },
+    );
+    for (name, horizontal) in [("hline", true), ("vline", false)] {
+        api.method(
+            "Plot",
+            name,
+            &["value: number", "opts: map"],
+            "Plot",
+            "Adds a horizontal (hline) or vertical (vline) reference line. Options: color (gray), dashed (true).\n\n```rhai\nlet p = plot(); p.line([0, 1], [0, 1]); p.hline(0.5, #{}); p.vline(0.2, #{ color: \"E\" });\n```",
+            move |p: &mut Plot, v: Dynamic, m: Map| -> RResult<Plot> {
+                let f = if horizontal { "Plot.hline" } else { "Plot.vline" };
+                let o = Opts::new(&m, f, &["color", "dashed"])?;
+                let v = num(&v, f, "value")?;
+                let color = color_opt(&o, f, PALETTE[7])?;
+                let dashed = o.bool("dashed", true)?;
+                p.layers.push(if horizontal { Layer::HLine { y: v, color, dashed } } else { Layer::VLine { x: v, color, dashed } });
+                Ok(p.clone())
+            },
+        );
+    }
+    api.method("Plot", "save", &["path: string"], "", "Renders to PNG or SVG (by extension), 800x500 px, with a metadata sidecar.\n\n```rhai\nlet p = plot(); p.line([0, 1], [0, 1]); p.save(`${tmp_dir()}/p.svg`);\n```", |p: &mut Plot, path: &str| -> RResult<()> {
+        save_fig(&mut Figure::single(p.clone(), (800, 500)), path, &Map::new(), "Plot.save")
+    });
+    api.method("Plot", "save", &["path: string", "opts: map"], "", "Renders to PNG or SVG. Options: width, height (px), overwrite (false), meta (map recorded in the sidecar).\n\n```rhai\nlet p = plot(); p.line([0, 1], [0, 1]); p.save(`${tmp_dir()}/p.png`, #{ width: 400, height: 300, meta: #{ seed: 1 } });\n```", |p: &mut Plot, path: &str, m: Map| -> RResult<()> {
+        save_fig(&mut Figure::single(p.clone(), (800, 500)), path, &m, "Plot.save")
+    });
+    // ------------------------------------------------------------------ Figure
+    api.ty::<Figure>("Figure", "Several panels on a grid (multi-panel figures).\n\n```rhai\nlet a = plot(); a.line([0, 1], [0, 1]);\nlet b = plot(); b.points([0, 1], [1, 0]);\nfigure([a, b], #{ cols: 2, title: \"A, B\" }).save(`${tmp_dir()}/ab.png`);\n```", |f: &Figure| format!("Figure({} panels, {} columns)", f.panels.len(), f.cols));
+    api.func(
+        "figure",
+        &["panels: array", "opts: map"],
+        "Figure",
+        "Arranges Plots on a grid. Options: cols (number of columns, default all in one row), title, width, height (px; default 450 per column x 380 per row).\n\n```rhai\nlet a = plot(); a.line([0, 1], [0, 1]);\nlet f = figure([a, a], #{ cols: 1 });\n```",
+        |panels: Array, m: Map| -> RResult<Figure> {
+            const F: &str = "figure";
+            let o = Opts::new(&m, F, &["cols", "title", "width", "height"])?;
+            let ps: Vec<Plot> = panels
+                .iter()
+                .enumerate()
+                .map(|(i, p)| p.clone().try_cast::<Plot>().ok_or_else(|| rt_err(F, format!("panels[{i}] must be a Plot, got {}", describe(p)))))
+                .collect::<RResult<_>>()?;
+            if ps.is_empty() {
+                return Err(rt_err(F, "needs at least one panel"));
+            }
+            let cols = o.usize("cols", ps.len())?.clamp(1, ps.len());
+            let rows = ps.len().div_ceil(cols);
+            let size = (o.usize("width", 450 * cols)? as u32, o.usize("height", 380 * rows)? as u32);
+            Ok(Figure { panels: ps, cols, title: o.string("title", "")?, size })
+        },
+    );
+    api.method("Figure", "save", &["path: string"], "", "Renders to PNG or SVG (by extension) with a metadata sidecar.\n\n```rhai\nlet a = plot(); a.line([0, 1], [0, 1]);\nfigure([a], #{}).save(`${tmp_dir()}/f.svg`);\n```", |f: &mut Figure, path: &str| save_fig(f, path, &Map::new(), "Figure.save"));
+    api.method("Figure", "save", &["path: string", "opts: map"], "", "Renders with options width, height, overwrite, meta.\n\n```rhai\nlet a = plot(); a.line([0, 1], [0, 1]);\nfigure([a], #{}).save(`${tmp_dir()}/f.png`, #{ overwrite: true });\n```", |f: &mut Figure, path: &str, m: Map| save_fig(f, path, &m, "Figure.save"));
+
+    // ------------------------------------------------------------------ result plots
+    api.method(
+        "RegimeMap",
+        "plot",
+        &[],
+        "Plot",
+        "The map as a categorical heat map with a legend of regimes (Fig 5 style).\n\n```rhai\nlet m = paper_network(\"bistable\").to_ssn().regime_map(#{ mu: [0, 15, 31], r: [0, 5, 21] });\nm.plot().save(`${tmp_dir()}/map.png`);\n```",
+        |m: &mut RegimeMap| -> Plot {
+            let unit = |n: &str| if n == "mu" { "mu_E (mV/s)".to_string() } else if n.starts_with("J_") { format!("{n} (mV)") } else { n.to_string() };
+            Plot { title: "regimes".into(), x_label: unit(&m.x_name), y_label: unit(&m.y_name), layers: vec![regime_layer(m)], ..Default::default() }
+        },
+    );
+    api.method(
+        "RegimeMap",
+        "preview",
+        &[],
+        "",
+        "Prints the map in the terminal, one character per cell.\n\n```rhai\npaper_network(\"bistable\").to_ssn().regime_map(#{ mu: [0, 15, 31], r: [0, 5, 11] }).preview();\n```",
+        |m: &mut RegimeMap| {
+            let Layer::Categories { cat, names, .. } = regime_layer(m) else { return };
+            let r = |v: &[f64]| (v.first().copied().unwrap_or(0.0), v.last().copied().unwrap_or(0.0));
+            print!("{}", preview::char_map(&cat, &names, &m.x_name, &m.y_name, r(&m.xs), r(&m.ys)));
+        },
+    );
+    api.method(
+        "SimResult",
+        "plot_rates",
+        &["smooth: int"],
+        "Plot",
+        "Population rates over time (moving average over `smooth` bins; 1 = none), E red, I blue.\n\n```rhai\nlet res = lif_network(paper_network(\"fig2\")).run(#{ mu: 19, duration: 300 });\nres.plot_rates(3).save(`${tmp_dir()}/rates.png`);\n```",
+        |r: &mut SimResult, k: Dynamic| -> RResult<Plot> {
+            let k = count(&k, "SimResult.plot_rates", "smooth")?.max(1);
+            let rr = r.inner();
+            let t = rr.bin_times();
+            let mut p = Plot { title: "population rates".into(), x_label: "time (ms)".into(), y_label: "rate (Hz)".into(), ..Default::default() };
+            for (i, (name, y)) in rr.names.iter().zip(rr.pop_rates()).enumerate() {
+                p.layers.push(Layer::Line { x: t.clone(), y: crate::spiking::analysis::movmean(&y, k), label: Some(name.clone()), color: PALETTE[i % PALETTE.len()], dashed: false, width: 2 });
+            }
+            Ok(p)
+        },
+    );
+    api.method(
+        "SimResult",
+        "plot_raster",
+        &[],
+        "Plot",
+        "Raster of the recorded neurons (run with `record: n`), one colour per population, populations stacked.\n\n```rhai\nlet res = lif_network(paper_network(\"fig2\")).run(#{ mu: 19, duration: 300, transient: 0, record: 50 });\nres.plot_raster().save(`${tmp_dir()}/raster.png`);\n```",
+        |r: &mut SimResult| -> Plot {
+            let rr = r.inner();
+            let npop = rr.names.len();
+            let mut xs = vec![Vec::new(); npop];
+            let mut ys = vec![Vec::new(); npop];
+            let mut offset = vec![0.0; npop];
+            for k in 1..npop {
+                offset[k] = offset[k - 1] + rr.sizes[k - 1] as f64;
+            }
+            for &(t, p, id) in &rr.raster {
+                xs[p as usize].push(t);
+                ys[p as usize].push(offset[p as usize] + id as f64);
+            }
+            let mut p = Plot { title: "raster".into(), x_label: "time (ms)".into(), y_label: "neuron".into(), ..Default::default() };
+            for k in 0..npop {
+                p.layers.push(Layer::Points { x: std::mem::take(&mut xs[k]), y: std::mem::take(&mut ys[k]), label: Some(rr.names[k].clone()), color: PALETTE[k % PALETTE.len()], size: 1 });
+            }
+            p
+        },
+    );
+    api.method(
+        "SimResult",
+        "to_csv",
+        &["path: string"],
+        "",
+        "Writes the binned population rates: t_ms, then rate_<pop>_hz per population; the sidecar records the run's seed and options.\n\n```rhai\nlet res = lif_network(paper_network(\"fig2\")).run(#{ mu: 19, duration: 200 });\nres.to_csv(`${tmp_dir()}/rates.csv`);\n```",
+        |r: &mut SimResult, path: &str| -> RResult<()> {
+            const F: &str = "SimResult.to_csv";
+            let rr = r.inner();
+            let mut cols = vec![("t_ms".to_string(), Column::Num(rr.bin_times()))];
+            for (n, y) in rr.names.iter().zip(rr.pop_rates()) {
+                cols.push((format!("rate_{n}_hz"), Column::Num(y)));
+            }
+            io::write_csv(Path::new(path), &cols, false, r.meta()).map_err(err_dyn(F))
+        },
+    );
+
+    // ------------------------------------------------------------------ previews
+    api.func("preview", &["y: array"], "", "Prints a braille plot of y against its index in the terminal.\n\n```rhai\npreview([0, 1, 4, 9, 16]);\n```", |y: Dynamic| -> RResult<()> {
+        let y = num_vec(&y, "preview", "y")?;
+        let x: Vec<f64> = (0..y.len()).map(|i| i as f64).collect();
+        print!("{}", preview::lines(&[(x, y)], 60, 15).map_err(err("preview"))?);
+        Ok(())
+    });
+    api.func("preview", &["x: array", "y: array"], "", "Prints a braille plot of y(x); y may be an array of series.\n\n```rhai\nlet x = linspace(0, 50, 51);\npreview(x, lif().rate(x, 3));\n```", |x: Dynamic, y: Dynamic| -> RResult<()> {
+        let x = num_vec(&x, "preview", "x")?;
+        let ys = match num_matrix(&y, "preview", "y") {
+            Ok(m) if y.clone().cast::<Array>().first().is_some_and(|v| v.is_array()) => m,
+            _ => vec![num_vec(&y, "preview", "y")?],
+        };
+        let series: Vec<(Vec<f64>, Vec<f64>)> = ys.into_iter().map(|y| (x.clone(), y)).collect();
+        print!("{}", preview::lines(&series, 60, 15).map_err(err("preview"))?);
+        Ok(())
+    });
+
+    // ------------------------------------------------------------------ files
+    api.func(
+        "write_csv",
+        &["path: string", "table: map", "opts: map"],
+        "",
+        "Writes a table (map of column name -> array, equal lengths; numbers or strings) as CSV. Options: columns (order; default alphabetical), overwrite, meta. Name columns with units (e.g. mu_mV_per_s, rate_hz).\n\n```rhai\nwrite_csv(`${tmp_dir()}/t.csv`, #{ t_ms: [0, 1], rate_hz: [2, 3] }, #{ columns: [\"t_ms\", \"rate_hz\"] });\n```",
+        |path: &str, table: Map, m: Map| -> RResult<()> {
+            const F: &str = "write_csv";
+            let o = Opts::new(&m, F, &["columns", "overwrite", "meta"])?;
+            let (ow, meta) = write_opts(&o, F)?;
+            let order = match o.raw("columns") {
+                Some(v) => Some(v.clone().try_cast::<Array>().ok_or_else(|| rt_err(F, "`columns` must be an array of names"))?.iter().map(|x| x.to_string()).collect()),
+                None => None,
+            };
+            let cols = columns_of(&table, order, F)?;
+            io::write_csv(Path::new(path), &cols, ow, meta).map_err(err_dyn(F))
+        },
+    );
+    api.func(
+        "read_csv",
+        &["path: string"],
+        "map",
+        "Reads a CSV with a header: a map of column -> array (numbers where every entry parses, else strings), e.g. a target trajectory.\n\n```rhai\nlet f = `${tmp_dir()}/r.csv`;\nwrite_csv(f, #{ a: [1, 2] }, #{ overwrite: true });\nprint(read_csv(f).a);\n```",
+        |path: &str| -> RResult<Map> {
+            let cols = io::read_csv(Path::new(path)).map_err(err("read_csv"))?;
+            let mut m = Map::new();
+            for (n, c) in cols {
+                let v: Dynamic = match c {
+                    Column::Num(v) => to_array(&v).into(),
+                    Column::Text(v) => v.into_iter().map(Dynamic::from).collect::<Array>().into(),
+                };
+                m.insert(n.into(), v);
+            }
+            Ok(m)
+        },
+    );
+    api.func(
+        "write_json",
+        &["path: string", "value: any", "opts: map"],
+        "",
+        "Writes any value (maps, arrays, numbers, strings) as pretty JSON. Options: overwrite, meta.\n\n```rhai\nwrite_json(`${tmp_dir()}/p.json`, #{ J: [[2, 12], [6, 1]], r: 1 }, #{});\n```",
+        |path: &str, v: Dynamic, m: Map| -> RResult<()> {
+            const F: &str = "write_json";
+            let o = Opts::new(&m, F, &["overwrite", "meta"])?;
+            let (ow, meta) = write_opts(&o, F)?;
+            let j = json_of(&v, F)?;
+            io::write_json(Path::new(path), &j, ow, meta).map_err(err_dyn(F))
+        },
+    );
+    api.func(
+        "read_json",
+        &["path: string"],
+        "any",
+        "Reads a JSON file into maps, arrays, numbers and strings (e.g. a parameter set).\n\n```rhai\nlet f = `${tmp_dir()}/q.json`;\nwrite_json(f, #{ r: 1.5 }, #{ overwrite: true });\nprint(read_json(f).r);\n```",
+        |path: &str| -> RResult<Dynamic> {
+            let v = io::read_json(Path::new(path)).map_err(err("read_json"))?;
+            rhai::serde::to_dynamic(v).map_err(|e| rt_err("read_json", e))
+        },
+    );
+    api.func(
+        "write_npy",
+        &["path: string", "data: array", "opts: map"],
+        "",
+        "Writes an array (1-D) or matrix (array of equal-length arrays) as float64 NPY (numpy.load reads it). Options: overwrite, meta.\n\n```rhai\nwrite_npy(`${tmp_dir()}/m.npy`, [[1, 2], [3, 4]], #{});\n```",
+        |path: &str, d: Dynamic, m: Map| -> RResult<()> {
+            const F: &str = "write_npy";
+            let o = Opts::new(&m, F, &["overwrite", "meta"])?;
+            let (ow, meta) = write_opts(&o, F)?;
+            let is_matrix = d.clone().try_cast::<Array>().is_some_and(|a| a.first().is_some_and(|x| x.is_array()));
+            let (r, c, data) = if is_matrix {
+                let mm = num_matrix(&d, F, "data")?;
+                let c = mm.first().map_or(0, |r| r.len());
+                (mm.len(), c, mm.into_iter().flatten().collect())
+            } else {
+                let v = num_vec(&d, F, "data")?;
+                (1, v.len(), v)
+            };
+            io::write_npy(Path::new(path), r, c, data, ow, meta).map_err(err_dyn(F))
+        },
+    );
+    api.func(
+        "read_npy",
+        &["path: string"],
+        "array",
+        "Reads a 1-D or 2-D float64 NPY file (1-D as an array, 2-D as an array of rows).\n\n```rhai\nlet f = `${tmp_dir()}/v.npy`;\nwrite_npy(f, [1, 2, 3], #{ overwrite: true });\nprint(read_npy(f));\n```",
+        |path: &str| -> RResult<Array> {
+            let (r, c, v) = io::read_npy(Path::new(path)).map_err(err("read_npy"))?;
+            if r == 1 && !path.is_empty() && v.len() == c {
+                // 1-D files and 1-row matrices both come back as a flat array.
+                return Ok(to_array(&v));
+            }
+            Ok(to_matrix(&v.chunks(c.max(1)).map(|x| x.to_vec()).collect::<Vec<_>>()))
+        },
+    );
+    let _ = map_of;
+}
