@@ -81,6 +81,15 @@ fn normals(c: &mut Criterion) {
             black_box(buf[0])
         })
     });
+    g.bench_function("normals_1e6_rand_distr", |b| {
+        use rand_distr::{Distribution, StandardNormal};
+        b.iter(|| {
+            for x in buf.iter_mut() {
+                *x = StandardNormal.sample(&mut rng);
+            }
+            black_box(buf[0])
+        })
+    });
     g.finish();
 }
 

@@ -671,7 +671,6 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
         win_step,
     };
     let mut step_counts = vec![0u64; spec.pops.len()];
-    let mut recent_hist: std::collections::VecDeque<Vec<u64>> = Default::default();
     // Thread 0 draws the Poisson spikes of each step (before the first barrier).
     let mut pre = |t: usize| {
         if spec.poisson.is_empty() {
@@ -715,22 +714,16 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
                 }
             }
         }
-        recent_hist.push_back(step_counts.clone());
-        if recent_hist.len() > recent_steps
-            && let Some(old) = recent_hist.pop_front()
-        {
-            for (r, o) in recent.iter_mut().zip(old) {
-                *r -= o;
-            }
-        }
+        // Divergence check on consecutive 10-ms blocks.
         let mut halt = false;
-        if o.max_rate > 0.0 && t.is_multiple_of(64) {
-            let span = recent_hist.len() as f64 * dt / 1000.0;
-            for (p, &r) in recent.iter().enumerate() {
-                if r as f64 / (spec.pops[p].n as f64 * span) > o.max_rate {
+        if (t + 1).is_multiple_of(recent_steps) {
+            let span = recent_steps as f64 * dt / 1000.0;
+            for (p, r) in recent.iter_mut().enumerate() {
+                if o.max_rate > 0.0 && *r as f64 / (spec.pops[p].n as f64 * span) > o.max_rate {
                     diverged = true;
                     halt = true;
                 }
+                *r = 0;
             }
         }
         if t.is_multiple_of(256) {
