@@ -206,28 +206,41 @@ pub fn read_json(path: &Path) -> Result<Value> {
         .map_err(|e| Error::Io(format!("{}: invalid JSON: {e}", path.display())))
 }
 
-/// Writes a 2-D array (rows × cols, row-major) as NPY (float64) plus the sidecar.
+/// Writes a float64 array as NPY plus the sidecar: `shape` is `[n]` (1-D) or `[rows, cols]`
+/// (row-major `data`).
 pub fn write_npy(
     path: &Path,
-    rows: usize,
-    cols: usize,
+    shape: &[usize],
     data: Vec<f64>,
     overwrite: bool,
     meta: Value,
 ) -> Result<()> {
+    use ndarray_npy::WriteNpyExt;
     check_writable(path, overwrite)?;
-    let a = ndarray::Array2::from_shape_vec((rows, cols), data)
-        .map_err(|e| Error::Shape(e.to_string()))?;
     let f = std::fs::File::create(path)
         .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
-    use ndarray_npy::WriteNpyExt;
-    a.write_npy(std::io::BufWriter::new(f))
-        .map_err(|e| Error::Io(format!("writing {}: {e}", path.display())))?;
+    let w = std::io::BufWriter::new(f);
+    let io = |e: ndarray_npy::WriteNpyError| Error::Io(format!("writing {}: {e}", path.display()));
+    match *shape {
+        [n] => ndarray::Array1::from_shape_vec(n, data)
+            .map_err(|e| Error::Shape(e.to_string()))?
+            .write_npy(w)
+            .map_err(io)?,
+        [r, c] => ndarray::Array2::from_shape_vec((r, c), data)
+            .map_err(|e| Error::Shape(e.to_string()))?
+            .write_npy(w)
+            .map_err(io)?,
+        _ => {
+            return Err(Error::Shape(format!(
+                "NPY shape {shape:?}: 1 or 2 dimensions"
+            )));
+        }
+    }
     write_meta(path, "npy", meta)
 }
 
-/// Reads a float64 NPY file of 1 or 2 dimensions: (rows, cols, data row-major).
-pub fn read_npy(path: &Path) -> Result<(usize, usize, Vec<f64>)> {
+/// Reads a float64 NPY file of 1 or 2 dimensions: (shape, data row-major).
+pub fn read_npy(path: &Path) -> Result<(Vec<usize>, Vec<f64>)> {
     use ndarray_npy::ReadNpyExt;
     let f = || {
         std::fs::File::open(path)
@@ -235,7 +248,7 @@ pub fn read_npy(path: &Path) -> Result<(usize, usize, Vec<f64>)> {
     };
     if let Ok(a) = ndarray::Array2::<f64>::read_npy(f()?) {
         let (r, c) = a.dim();
-        return Ok((r, c, a.iter().copied().collect()));
+        return Ok((vec![r, c], a.iter().copied().collect()));
     }
     let a = ndarray::Array1::<f64>::read_npy(f()?).map_err(|e| {
         Error::Io(format!(
@@ -243,7 +256,7 @@ pub fn read_npy(path: &Path) -> Result<(usize, usize, Vec<f64>)> {
             path.display()
         ))
     })?;
-    Ok((1, a.len(), a.to_vec()))
+    Ok((vec![a.len()], a.to_vec()))
 }
 
 #[cfg(test)]
@@ -285,9 +298,19 @@ mod tests {
     fn npy_round_trip() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("a.npy");
-        write_npy(&p, 2, 3, vec![1., 2., 3., 4., 5., 6.], false, Value::Null).unwrap();
-        let (r, c, v) = read_npy(&p).unwrap();
-        assert_eq!((r, c), (2, 3));
+        write_npy(
+            &p,
+            &[2, 3],
+            vec![1., 2., 3., 4., 5., 6.],
+            false,
+            Value::Null,
+        )
+        .unwrap();
+        let (shape, v) = read_npy(&p).unwrap();
+        assert_eq!(shape, vec![2, 3]);
         assert_eq!(v, vec![1., 2., 3., 4., 5., 6.]);
+        let q = d.path().join("b.npy");
+        write_npy(&q, &[3], vec![1., 2., 3.], false, Value::Null).unwrap();
+        assert_eq!(read_npy(&q).unwrap(), (vec![3], vec![1., 2., 3.]));
     }
 }

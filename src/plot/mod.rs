@@ -840,6 +840,21 @@ mod tests {
         let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
         let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
         assert_eq!((w, h), (900, 300));
+        // Non-blank: the drawn figure compresses far worse than an empty canvas of that size.
+        let blank = Figure {
+            panels: vec![],
+            cols: 1,
+            title: String::new(),
+            size: (900, 300),
+        };
+        let bp = d.path().join("blank.png");
+        blank.save(&bp).unwrap();
+        let blank_len = std::fs::metadata(&bp).unwrap().len();
+        assert!(
+            bytes.len() as u64 > 10 * blank_len,
+            "{} vs blank {blank_len}",
+            bytes.len()
+        );
         let svg = d.path().join("a.svg");
         f.save(&svg).unwrap();
         let s = std::fs::read_to_string(&svg).unwrap();

@@ -549,15 +549,15 @@ pub fn register(api: &mut Api) {
             let o = Opts::new(&m, F, &["overwrite", "meta"])?;
             let (ow, meta) = write_opts(&o, F)?;
             let is_matrix = d.clone().try_cast::<Array>().is_some_and(|a| a.first().is_some_and(|x| x.is_array()));
-            let (r, c, data) = if is_matrix {
+            let (shape, data) = if is_matrix {
                 let mm = num_matrix(&d, F, "data")?;
                 let c = mm.first().map_or(0, |r| r.len());
-                (mm.len(), c, mm.into_iter().flatten().collect())
+                (vec![mm.len(), c], mm.into_iter().flatten().collect())
             } else {
                 let v = num_vec(&d, F, "data")?;
-                (1, v.len(), v)
+                (vec![v.len()], v)
             };
-            io::write_npy(Path::new(path), r, c, data, ow, meta).map_err(err_dyn(F))
+            io::write_npy(Path::new(path), &shape, data, ow, meta).map_err(err_dyn(F))
         },
     );
     api.func(
@@ -566,12 +566,15 @@ pub fn register(api: &mut Api) {
         "array",
         "Reads a 1-D or 2-D float64 NPY file (1-D as an array, 2-D as an array of rows).\n\n```rhai\nlet f = `${tmp_dir()}/v.npy`;\nwrite_npy(f, [1, 2, 3], #{ overwrite: true });\nprint(read_npy(f));\n```",
         |path: &str| -> RResult<Array> {
-            let (r, c, v) = io::read_npy(Path::new(path)).map_err(err("read_npy"))?;
-            if r == 1 && !path.is_empty() && v.len() == c {
-                // 1-D files and 1-row matrices both come back as a flat array.
-                return Ok(to_array(&v));
+            let (shape, v) = io::read_npy(Path::new(path)).map_err(err("read_npy"))?;
+            match shape[..] {
+                [c, ..] if shape.len() == 1 => {
+                    let _ = c;
+                    Ok(to_array(&v))
+                }
+                [_, c] => Ok(to_matrix(&v.chunks(c.max(1)).map(|x| x.to_vec()).collect::<Vec<_>>())),
+                _ => Ok(to_array(&v)),
             }
-            Ok(to_matrix(&v.chunks(c.max(1)).map(|x| x.to_vec()).collect::<Vec<_>>()))
         },
     );
     let _ = map_of;
