@@ -26,3 +26,60 @@ fn tour_script_prints_fits_states_and_writes_regime_map() {
     assert_eq!(csv.lines().count(), 1 + 41 * 41);
     assert!(csv.contains("bistable"));
 }
+
+/// Runs a paper script in quick mode; every claim line must PASS and the promised files exist.
+fn quick_script(script: &str, files: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ssnlab"))
+        .args(["run", script, "--quick", "--out"])
+        .arg(dir.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let so = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{script}: stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(so.contains("PASS"), "{so}");
+    assert!(!so.contains("FAIL"), "{script}: {so}");
+    for f in files {
+        let p = dir.path().join(f);
+        assert!(p.exists(), "{script}: missing {f}");
+        let mut meta = p.as_os_str().to_owned();
+        meta.push(".meta.json");
+        assert!(
+            std::path::Path::new(&meta).exists(),
+            "{script}: no sidecar for {f}"
+        );
+    }
+    so
+}
+
+#[test]
+fn xor_gate_quick() {
+    let so = quick_script(
+        "scripts/xor_gate.rhai",
+        &[
+            "xor_gate.png",
+            "xor_gate.svg",
+            "xor_truth_tables.csv",
+            "xor_design.json",
+        ],
+    );
+    assert!(so.contains("paper weights (10, 10) nu_E"), "{so}");
+}
+
+#[test]
+fn and_gate_quick() {
+    quick_script(
+        "scripts/and_gate.rhai",
+        &[
+            "and_gate.png",
+            "and_gate.svg",
+            "and_truth_table.csv",
+            "and_design.json",
+        ],
+    );
+}

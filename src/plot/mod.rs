@@ -630,6 +630,7 @@ impl Plot {
             cb.configure_mesh()
                 .disable_x_mesh()
                 .disable_x_axis()
+                .label_style(("sans-serif", 12))
                 .y_label_formatter(&|v| format_tick(*v))
                 .draw()
                 .map_err(e)?;

@@ -128,6 +128,28 @@ impl LifNetwork {
         Ok(out)
     }
 
+    /// The network at N neurons in total (same E:I ratio and p) with the same couplings
+    /// J = N p j (so j ∝ 1/N): the mean-field (SSN) description is unchanged and only
+    /// finite-size effects differ. Used for quick, small versions of paper-scale runs.
+    pub fn resized(&self, n_total: usize) -> Result<LifNetwork> {
+        let n0 = (self.n[0] + self.n[1]) as f64;
+        if n_total < 2 {
+            return Err(Error::param("N", n_total, "must be >= 2"));
+        }
+        let ne = ((self.n[0] as f64) * n_total as f64 / n0).round().max(1.0) as usize;
+        let ni = n_total.saturating_sub(ne).max(1);
+        let mut out = self.clone();
+        let old = self.n;
+        out.n = [ne, ni];
+        for x in 0..2 {
+            for y in 0..2 {
+                out.j[x][y] *= old[y] as f64 / out.n[y] as f64;
+            }
+        }
+        out.name = format!("{} (N = {n_total}, same J)", self.name);
+        Ok(out)
+    }
+
     /// Mean and SD of the total input to population x for rates ν (Eq 12, 14).
     pub fn input_stats(&self, x: usize, nu: [f64; 2], mu_ext: f64) -> (f64, f64) {
         let jj = self.coupling();

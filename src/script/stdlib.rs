@@ -15,6 +15,7 @@ use std::path::Path;
 pub const MODULES: &[(&str, &str)] = &[
     ("cli", include_str!("../../stdlib/cli.rhai")),
     ("paper", include_str!("../../stdlib/paper.rhai")),
+    ("gates", include_str!("../../stdlib/gates.rhai")),
 ];
 
 /// The module's doc: the leading `//!` comment block.

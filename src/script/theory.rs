@@ -1146,6 +1146,17 @@ pub fn register(api: &mut Api) {
             n.scaled_to(t).map_err(err("LifNetwork.scaled"))
         },
     );
+    api.method(
+        "LifNetwork",
+        "resized",
+        &["n_total: int"],
+        "LifNetwork",
+        "The network at N neurons (same E:I ratio and p) with the same couplings J = N p j (j proportional to 1/N): same SSN, different finite-size effects. For quick versions of paper-scale runs.\n\n```rhai\nlet small = paper_network(\"fig2\").resized(1000);\nprint(small.J);\n```",
+        |n: &mut LifNetwork, total: Dynamic| -> RResult<LifNetwork> {
+            let t = count(&total, "LifNetwork.resized", "n_total")?;
+            n.resized(t).map_err(err("LifNetwork.resized"))
+        },
+    );
     api.get(
         "LifNetwork",
         "name",
