@@ -141,9 +141,10 @@ impl LifNetwork {
         let mut out = self.clone();
         let old = self.n;
         out.n = [ne, ni];
-        for x in 0..2 {
-            for y in 0..2 {
-                out.j[x][y] *= old[y] as f64 / out.n[y] as f64;
+        let new_n = out.n;
+        for row in out.j.iter_mut() {
+            for ((j, &o), &n) in row.iter_mut().zip(&old).zip(&new_n) {
+                *j *= o as f64 / n as f64;
             }
         }
         out.name = format!("{} (N = {n_total}, same J)", self.name);
