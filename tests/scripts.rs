@@ -83,3 +83,17 @@ fn and_gate_quick() {
         ],
     );
 }
+
+#[test]
+fn fig5_regime_maps_quick() {
+    let so = quick_script(
+        "scripts/fig5_regime_maps.rhai",
+        &[
+            "fig5.png",
+            "fig5.svg",
+            "fig5a_regimes.csv",
+            "fig5b_regimes.csv",
+        ],
+    );
+    assert!(so.contains("5B ISN threshold"), "{so}");
+}

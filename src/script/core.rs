@@ -48,6 +48,59 @@ fn reduce(v: &Dynamic, func: &'static str, f: impl Fn(&[f64]) -> f64) -> RResult
     Ok(f(&xs))
 }
 
+/// Formats `x` with `digits` significant digits, %g style.
+pub fn fmt_sig(x: f64, digits: usize) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let e = x.abs().log10().floor() as i32;
+    if !(-5..=15).contains(&e) {
+        let s = format!("{:.*e}", digits.saturating_sub(1), x);
+        // trim zeros in the mantissa: 1.500e3 -> 1.5e3
+        if let Some((m, ex)) = s.split_once('e') {
+            let m = if m.contains('.') {
+                m.trim_end_matches('0').trim_end_matches('.')
+            } else {
+                m
+            };
+            return format!("{m}e{ex}");
+        }
+        return s;
+    }
+    let decimals = digits as i32 - 1 - e;
+    if decimals < 0 {
+        let q = 10f64.powi(-decimals);
+        return format!("{:.0}", (x / q).round() * q);
+    }
+    let decimals = decimals as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_sig;
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(fmt_sig(3.5499999999999954, 4), "3.55");
+        assert_eq!(fmt_sig(10.935650802945322, 4), "10.94");
+        assert_eq!(fmt_sig(0.0, 3), "0");
+        assert_eq!(fmt_sig(-2.0, 3), "-2");
+        assert_eq!(fmt_sig(1234567.0, 3), "1230000");
+        assert_eq!(fmt_sig(1.0e-120, 3), "1e-120");
+        assert_eq!(fmt_sig(2.5e20, 3), "2.5e20");
+        assert_eq!(fmt_sig(0.000123456, 3), "0.000123");
+    }
+}
+
 /// Registers the core helpers and the `units` topic.
 pub fn register(api: &mut Api) {
     api.topic("units", UNITS_DOC);
@@ -159,6 +212,20 @@ pub fn register(api: &mut Api) {
             let d = std::env::temp_dir().join("ssnlab");
             let _ = std::fs::create_dir_all(&d);
             d.display().to_string()
+        },
+    );
+    api.func(
+        "fmt",
+        &["x: number", "digits: int"],
+        "string",
+        "x written with `digits` significant digits (like C's %g: no trailing zeros, exponent for very large or small numbers).\n\n```rhai\nprint(fmt(3.5499999999999954, 4));   // 3.55\nprint(fmt(1.0e-120, 3));             // 1e-120\n```",
+        |v: Dynamic, d: Dynamic| -> RResult<String> {
+            let x = num(&v, "fmt", "x")?;
+            let d = count(&d, "fmt", "digits")?;
+            if !(1..=17).contains(&d) {
+                return Err(rt_err("fmt", format!("parameter `digits` = {d} is invalid: must be 1 to 17")));
+            }
+            Ok(fmt_sig(x, d))
         },
     );
     api.func(

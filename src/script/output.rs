@@ -345,6 +345,29 @@ pub fn register(api: &mut Api) {
             },
         );
     }
+    api.method(
+        "Plot",
+        "with_title",
+        &["title: string"],
+        "Plot",
+        "Sets the title (returns the plot, for chaining).\n\n```rhai\nlet p = plot().with_title(\"A\");\n```",
+        |p: &mut Plot, t: &str| -> Plot {
+            p.title = t.to_string();
+            p.clone()
+        },
+    );
+    api.method(
+        "Plot",
+        "with_labels",
+        &["x_label: string", "y_label: string"],
+        "Plot",
+        "Sets the axis labels (with units).\n\n```rhai\nlet p = plot().with_labels(\"mu (mV/s)\", \"rate (Hz)\");\n```",
+        |p: &mut Plot, x: &str, y: &str| -> Plot {
+            p.x_label = x.to_string();
+            p.y_label = y.to_string();
+            p.clone()
+        },
+    );
     api.method("Plot", "save", &["path: string"], "", "Renders to PNG or SVG (by extension), 800x500 px, with a metadata sidecar.\n\n```rhai\nlet p = plot(); p.line([0, 1], [0, 1]); p.save(`${tmp_dir()}/p.svg`);\n```", |p: &mut Plot, path: &str| -> RResult<()> {
         save_fig(&mut Figure::single(p.clone(), (800, 500)), path, &Map::new(), "Plot.save")
     });
