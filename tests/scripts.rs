@@ -97,3 +97,21 @@ fn fig5_regime_maps_quick() {
     );
     assert!(so.contains("5B ISN threshold"), "{so}");
 }
+
+#[test]
+fn fig2_supersaturation_quick() {
+    let so = quick_script(
+        "scripts/fig2_supersaturation.rhai",
+        &[
+            "fig2.png",
+            "fig2.svg",
+            "fig2ab_f1.0_sim.csv",
+            "fig2ab_f1.5_theory.csv",
+            "fig2cd_neurons.csv",
+            "fig2ef_trajectory.csv",
+        ],
+    );
+    // the comparisons with the authors' stored curves must have run (data/ekelmans2023)
+    assert!(so.contains("vs their stored curve"), "{so}");
+    assert!(so.contains("designed inputs vs the authors'"), "{so}");
+}

@@ -399,6 +399,15 @@ impl Plot {
                         chart
                             .draw_series(DashedLineSeries::new(pts, 8, 5, style))
                             .map_err(e)?
+                    } else if *width > 1 {
+                        // plotters strokes wide polylines with miter joins, which throw long
+                        // spikes at sharp turns of noisy data: draw joint-free segments instead.
+                        chart
+                            .draw_series(
+                                pts.windows(2)
+                                    .map(|w| PathElement::new(vec![w[0], w[1]], style)),
+                            )
+                            .map_err(e)?
                     } else {
                         chart.draw_series(LineSeries::new(pts, style)).map_err(e)?
                     };

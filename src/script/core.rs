@@ -48,6 +48,26 @@ fn reduce(v: &Dynamic, func: &'static str, f: impl Fn(&[f64]) -> f64) -> RResult
     Ok(f(&xs))
 }
 
+/// Finds `name` (relative to a data folder) in `$SSNLAB_DATA`, `./data`, the folders above the
+/// executable, or the source tree the binary was built from.
+pub fn find_reference_data(name: &str) -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    let rel = std::path::Path::new(name);
+    if rel.is_absolute() || name.split(['/', '\\']).any(|c| c == "..") {
+        return None;
+    }
+    let mut roots: Vec<PathBuf> = Vec::new();
+    if let Ok(d) = std::env::var("SSNLAB_DATA") {
+        roots.push(PathBuf::from(d));
+    }
+    roots.push(PathBuf::from("data"));
+    if let Ok(exe) = std::env::current_exe() {
+        roots.extend(exe.ancestors().skip(1).take(4).map(|a| a.join("data")));
+    }
+    roots.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"));
+    roots.into_iter().map(|r| r.join(rel)).find(|p| p.is_file())
+}
+
 /// Formats `x` with `digits` significant digits, %g style.
 pub fn fmt_sig(x: f64, digits: usize) -> String {
     if !x.is_finite() {
@@ -226,6 +246,54 @@ pub fn register(api: &mut Api) {
                 return Err(rt_err("fmt", format!("parameter `digits` = {d} is invalid: must be 1 to 17")));
             }
             Ok(fmt_sig(x, d))
+        },
+    );
+    api.func(
+        "reference_data",
+        &["name: string"],
+        "string",
+        "Path of a file of the authors' reference data (data/ekelmans2023/ in the ssnlab repository: curves exported from the paper's own repository, see its README.md), or () if it cannot be found. Looks in $SSNLAB_DATA, ./data, the folders above the ssnlab executable and the source tree it was built from.\n\n```rhai\nlet p = reference_data(\"ekelmans2023/fig2a_ssn.csv\");\nif p != () { print(read_csv(p).keys()); }\n```",
+        |name: &str| -> Dynamic {
+            match find_reference_data(name) {
+                Some(p) => Dynamic::from(p.display().to_string()),
+                None => Dynamic::UNIT,
+            }
+        },
+    );
+    api.func(
+        "movmean",
+        &["xs: array", "k: int"],
+        "array",
+        "Moving average over k consecutive elements, MATLAB's movmean (the paper's smoothing): odd k centred; even k takes k/2 before, the element and k/2 - 1 after; the window shrinks at both ends.\n\n```rhai\nprint(movmean([1, 2, 3, 4], 3));   // [1.5, 2.0, 3.0, 3.5]\n```",
+        |v: Dynamic, k: Dynamic| -> RResult<Array> {
+            let xs = num_vec(&v, "movmean", "xs")?;
+            let k = count(&k, "movmean", "k")?;
+            if k == 0 {
+                return Err(rt_err("movmean", "parameter `k` = 0 is invalid: must be at least 1"));
+            }
+            Ok(to_array(&crate::spiking::analysis::movmean(&xs, k)))
+        },
+    );
+    api.func(
+        "corr",
+        &["xs: array", "ys: array"],
+        "float",
+        "Pearson correlation coefficient of two equal-length arrays (NaN if either is constant).\n\n```rhai\nprint(corr([1, 2, 3], [2, 4, 7]));\n```",
+        |a: Dynamic, b: Dynamic| -> RResult<f64> {
+            let x = num_vec(&a, "corr", "xs")?;
+            let y = num_vec(&b, "corr", "ys")?;
+            if x.len() != y.len() || x.len() < 2 {
+                return Err(rt_err("corr", format!("`xs` and `ys` must have the same length >= 2 (got {} and {})", x.len(), y.len())));
+            }
+            let n = x.len() as f64;
+            let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+            let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+            for (a, b) in x.iter().zip(&y) {
+                sxy += (a - mx) * (b - my);
+                sxx += (a - mx).powi(2);
+                syy += (b - my).powi(2);
+            }
+            Ok(sxy / (sxx * syy).sqrt())
         },
     );
     api.func(
