@@ -115,3 +115,18 @@ fn fig2_supersaturation_quick() {
     assert!(so.contains("vs their stored curve"), "{so}");
     assert!(so.contains("designed inputs vs the authors'"), "{so}");
 }
+
+#[test]
+fn fig4_bistability_quick() {
+    let so = quick_script(
+        "scripts/fig4_bistability.rhai",
+        &[
+            "fig4.png",
+            "fig4.svg",
+            "fig4a_sweep.csv",
+            "fig4a_ssn.csv",
+            "fig4cd_neurons.csv",
+        ],
+    );
+    assert!(so.contains("stays up at mu = 0"), "{so}");
+}

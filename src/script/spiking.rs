@@ -234,6 +234,7 @@ const RUN_KEYS: &[&str] = &[
     "max_rate",
     "progress",
     "v0",
+    "bridge",
 ];
 
 fn run_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<RunOptions> {
@@ -276,6 +277,7 @@ fn run_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<RunOptions> {
     ro.max_rate = o.f64("max_rate", 5000.0)?;
     ro.progress = o.bool("progress", true)?;
     ro.v0 = o.opt_vec("v0")?;
+    ro.bridge = o.bool("bridge", false)?;
     Ok(ro)
 }
 
@@ -293,6 +295,7 @@ fn sweep_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<(RunOptions, S
     base.conn_seed = o.usize("conn_seed", 1)? as u64;
     base.progress = o.bool("progress", true)?;
     base.max_rate = o.f64("max_rate", 2000.0)?;
+    base.bridge = o.bool("bridge", false)?;
     let values = match (o.opt_vec("mu")?, o.opt_vec("mu_range")?) {
         (Some(v), None) => v,
         (None, Some(g)) if g.len() == 3 && g[2] >= 1.0 && g[2].fract() == 0.0 => {
@@ -367,6 +370,7 @@ const SWEEP_KEYS: &[&str] = &[
     "conn_seed",
     "progress",
     "max_rate",
+    "bridge",
 ];
 
 fn sweep_map(sw: &SweepResult) -> Map {
@@ -824,7 +828,7 @@ pub fn register(api: &mut Api) {
         "run",
         &["opts: map"],
         "SimResult",
-        "Simulates the network. Options: mu (drive in mV/s: number with r (E-I) or ratio; an array with one number/Signal per population; a map by population name; a Signal; or #{t, v}), r (mu_I/mu_E; default the network's r), ratio, rates (map Poisson input -> Hz or Signal), duration (ms, 1000), dt (ms, 0.05), seed (1), conn_seed (= seed), bin (ms, 10), transient (ms, min(duration/4, 500); start of the window for rates, CV, balance), record (neurons per population in the raster, 0), threads (0 = all), max_rate (Hz, 5000: stop as diverged above it), v0 (initial V per population, mV; default uniform in [v_reset, theta]), progress (true).\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet res = sim.run(#{ mu: 19, r: 1, duration: 400, seed: 2, record: 50 });\nprint(`${res.rates} CV ${res.mean_cv}`);\n```",
+        "Simulates the network. Options: mu (drive in mV/s: number with r (E-I) or ratio; an array with one number/Signal per population; a map by population name; a Signal; or #{t, v}), r (mu_I/mu_E; default the network's r), ratio, rates (map Poisson input -> Hz or Signal), duration (ms, 1000), dt (ms, 0.05), seed (1), conn_seed (= seed), bin (ms, 10), transient (ms, min(duration/4, 500); start of the window for rates, CV, balance), record (neurons per population in the raster, 0), threads (0 = all), max_rate (Hz, 5000: stop as diverged above it), v0 (initial V per population, mV; default uniform in [v_reset, theta]), progress (true), bridge (false: Brownian-bridge threshold detection, which removes the O(sqrt(dt)) rate deficit of grid-time threshold checks).\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet res = sim.run(#{ mu: 19, r: 1, duration: 400, seed: 2, record: 50 });\nprint(`${res.rates} CV ${res.mean_cv}`);\n```",
         |s: &mut SpikingNet, m: Map| -> RResult<SimResult> {
             const F: &str = "SpikingNetwork.run";
             let o = Opts::new(&m, F, RUN_KEYS)?;
@@ -854,7 +858,7 @@ pub fn register(api: &mut Api) {
         "sweep",
         &["opts: map"],
         "map",
-        "Step sweep of the drive (Fig 2A, 3, 4): one continuous run per seed through a staircase; each step's rate is averaged after its transient. Options: mu (array of inputs to population 0, mV/s) or mu_range [lo, hi, n], r or ratio, step (ms, 2000), transient (ms, step/4), direction (\"up\", \"down\", \"updown\" for hysteresis), seed or seeds (array; runs in parallel), dt, bin, threads, conn_seed (1), max_rate (Hz, 2000). Returns #{ mu, branch, rates [pop][point], sd (over seeds), diverged, interrupted, wall_s }.\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet sw = sim.sweep(#{ mu: [10, 20], r: 1, step: 300, transient: 100 });\nprint(sw.rates[0]);\n```",
+        "Step sweep of the drive (Fig 2A, 3, 4): one continuous run per seed through a staircase; each step's rate is averaged after its transient. Options: mu (array of inputs to population 0, mV/s) or mu_range [lo, hi, n], r or ratio, step (ms, 2000), transient (ms, step/4), direction (\"up\", \"down\", \"updown\" for hysteresis), seed or seeds (array; runs in parallel), dt, bin, threads, conn_seed (1), max_rate (Hz, 2000), bridge (false). Returns #{ mu, branch, rates [pop][point], sd (over seeds), diverged, interrupted, wall_s }.\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet sw = sim.sweep(#{ mu: [10, 20], r: 1, step: 300, transient: 100 });\nprint(sw.rates[0]);\n```",
         |s: &mut SpikingNet, m: Map| -> RResult<Map> {
             const F: &str = "SpikingNetwork.sweep";
             let o = Opts::new(&m, F, SWEEP_KEYS)?;

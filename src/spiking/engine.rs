@@ -68,6 +68,12 @@ pub struct RunOptions {
     pub v0: Option<Vec<f64>>,
     /// Stop early when a population's rate over the last 10 ms exceeds this (Hz); 0 = never.
     pub max_rate: f64,
+    /// Brownian-bridge threshold detection: after a step that ends below threshold, spike with
+    /// the probability exp(-2 (Θ - V_n)(Θ - V_{n+1}) / (σ² dt)) that the white-noise path
+    /// crossed Θ within the step. Removes the O(√dt) rate deficit of checking the threshold
+    /// only at grid times (about 10% at dt = 0.05 ms near threshold); off by default, which is
+    /// the paper's (and Brian2's and NEST's) scheme.
+    pub bridge: bool,
 }
 
 impl RunOptions {
@@ -88,6 +94,7 @@ impl RunOptions {
             progress: true,
             max_rate: 0.0,
             v0: None,
+            bridge: false,
         }
     }
 }
@@ -313,6 +320,8 @@ struct Chunk {
     /// Spikes received in the analysis window, [incoming projection][neuron].
     recv: Vec<Vec<u64>>,
     z: Vec<f64>,
+    /// Membrane potential before this step's update (only with the bridge correction).
+    vold: Vec<f64>,
     rng: Xoshiro256PlusPlus,
     spikes: Vec<u32>,
     counts: Vec<u32>,
@@ -344,6 +353,8 @@ struct PopRt {
     incoming: Vec<InProj>,
     n_exp: usize,
     has_poisson: bool,
+    /// 2 / (σ² dt) when the Brownian-bridge correction is on, else 0.
+    bridge: f64,
 }
 
 struct ProjRt {
@@ -509,6 +520,11 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
             incoming: Vec::new(),
             n_exp: 0,
             has_poisson: false,
+            bridge: if o.bridge && p.sigma > 0.0 {
+                2.0 / (p.sigma * p.sigma * dt / 1000.0)
+            } else {
+                0.0
+            },
         })
         .collect();
     let mut memory = 0usize;
@@ -576,6 +592,7 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
                 pin: vec![0.0; len],
                 recv: vec![vec![0; len]; pops[pi].incoming.len()],
                 z: vec![0.0; len],
+                vold: if o.bridge { vec![0.0; len] } else { Vec::new() },
                 rng,
                 spikes: Vec::new(),
                 counts: vec![0; len],
@@ -1016,6 +1033,9 @@ fn update_chunk(
             *r += x;
         }
     }
+    if p.bridge > 0.0 {
+        ch.vold.copy_from_slice(&ch.v);
+    }
     // Membrane update (vectorisable when there is no refractory period).
     if p.ref_steps == 0 {
         for ((v, &x), &z) in ch.v.iter_mut().zip(&ch.rec).zip(&ch.z) {
@@ -1033,7 +1053,13 @@ fn update_chunk(
     }
     // Threshold crossings.
     for i in 0..n {
-        if ch.v[i] > theta {
+        let mut fire = ch.v[i] > theta;
+        if !fire && p.bridge > 0.0 && ch.refr[i] == 0 {
+            // probability that the Brownian path crossed theta between the two grid points
+            let x = p.bridge * (theta - ch.vold[i]) * (theta - ch.v[i]);
+            fire = x < 30.0 && ch.rng.random::<f64>() < (-x).exp();
+        }
+        if fire {
             ch.v[i] = v_reset;
             ch.refr[i] = p.ref_steps;
             ch.spikes.push(i as u32);
