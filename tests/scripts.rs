@@ -130,3 +130,17 @@ fn fig4_bistability_quick() {
     );
     assert!(so.contains("stays up at mu = 0"), "{so}");
 }
+
+#[test]
+fn fig1_transfer_quick() {
+    let so = quick_script(
+        "scripts/fig1_transfer.rhai",
+        &[
+            "fig1.png",
+            "fig1.svg",
+            "fig1b_fi.csv",
+            "fig1c_powerlaw_grid.csv",
+        ],
+    );
+    assert!(so.contains("grid vs the authors'"), "{so}");
+}

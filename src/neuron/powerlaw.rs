@@ -173,87 +173,147 @@ pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerL
             "must satisfy lo < hi",
         ));
     }
-    // 1. Dense grid over the whole box: no dependence on an initial guess.
-    let (nb, nn) = (241usize, 181usize);
-    let mut best = (f64::INFINITY, 0.0, 0.0);
-    for i in 0..nb {
-        let b = blo + (bhi - blo) * i as f64 / (nb - 1) as f64;
-        for j in 0..nn {
-            let n = nlo + (nhi - nlo) * j as f64 / (nn - 1) as f64;
-            let (a, sse) = sse_for(mu, nu, b, n);
-            if a.is_finite() && a > 0.0 && sse < best.0 {
-                best = (sse, b, n);
+    // 1. A grid over the whole box (no dependence on an initial guess), with a profiled out
+    //    (optimal a for each (b, n) in closed form); every local minimum of the grid is a
+    //    candidate start.
+    let (nb, nn) = (81usize, 61usize);
+    let bs: Vec<f64> = (0..nb)
+        .map(|i| blo + (bhi - blo) * i as f64 / (nb - 1) as f64)
+        .collect();
+    let ns: Vec<f64> = (0..nn)
+        .map(|j| nlo + (nhi - nlo) * j as f64 / (nn - 1) as f64)
+        .collect();
+    let mut grid = vec![f64::INFINITY; nb * nn];
+    let mut logd = vec![0.0; mu.len()];
+    for (i, &b) in bs.iter().enumerate() {
+        for (l, &m) in logd.iter_mut().zip(mu) {
+            *l = if m > b {
+                (m - b).ln()
+            } else {
+                f64::NEG_INFINITY
+            };
+        }
+        let syy: f64 = nu.iter().map(|y| y * y).sum();
+        for (j, &n) in ns.iter().enumerate() {
+            let (mut sxy, mut sxx) = (0.0, 0.0);
+            for (&l, &y) in logd.iter().zip(nu) {
+                if l > f64::NEG_INFINITY {
+                    let x = (n * l).exp();
+                    sxy += x * y;
+                    sxx += x * x;
+                }
+            }
+            if sxx > 0.0 && sxx.is_finite() && sxy > 0.0 {
+                grid[i * nn + j] = (syy - sxy * sxy / sxx).max(0.0);
             }
         }
     }
-    if !best.0.is_finite() {
+    let mut starts: Vec<(f64, f64, f64)> = Vec::new();
+    for i in 0..nb {
+        for j in 0..nn {
+            let v = grid[i * nn + j];
+            if !v.is_finite() {
+                continue;
+            }
+            let mut local_min = true;
+            for di in -1i64..=1 {
+                for dj in -1i64..=1 {
+                    let (ii, jj) = (i as i64 + di, j as i64 + dj);
+                    if (di, dj) != (0, 0)
+                        && ii >= 0
+                        && jj >= 0
+                        && (ii as usize) < nb
+                        && (jj as usize) < nn
+                        && grid[ii as usize * nn + jj as usize] < v
+                    {
+                        local_min = false;
+                    }
+                }
+            }
+            if local_min {
+                starts.push((v, bs[i], ns[j]));
+            }
+        }
+    }
+    if starts.is_empty() {
         return Err(Error::numerical(
             "fit_power_law: no admissible (b, n) in the bounds",
         ));
     }
-    // 2. Levenberg–Marquardt on (ln a, b, n) with box bounds on b and n.
-    let (_, mut b, mut n) = best;
-    let mut la = sse_for(mu, nu, b, n).0.ln();
+    starts.sort_by(|x, y| x.0.total_cmp(&y.0));
+    starts.truncate(6);
+    // 2. Levenberg–Marquardt on (ln a, b, n) with box bounds on b and n from each start; the
+    //    best end point wins.
     let cost = |la: f64, b: f64, n: f64| -> f64 {
         let p = PowerLaw { a: la.exp(), b, n };
         residuals(mu, nu, &p).iter().map(|r| r * r).sum()
     };
-    let mut c = cost(la, b, n);
-    let mut lambda = 1e-3;
-    for _ in 0..500 {
-        let a = la.exp();
-        // Jacobian of the residuals w.r.t. (ln a, b, n).
-        let mut jtj = [[0.0f64; 3]; 3];
-        let mut jtr = [0.0f64; 3];
-        for (&m, &y) in mu.iter().zip(nu) {
-            let d = m - b;
-            if d <= 0.0 {
-                continue;
-            }
-            let v = a * d.powf(n);
-            let g = [v, -a * n * d.powf(n - 1.0), v * d.ln()];
-            let r = v - y;
-            for p in 0..3 {
-                jtr[p] += g[p] * r;
-                for q in 0..3 {
-                    jtj[p][q] += g[p] * g[q];
+    let lm = |mut b: f64, mut n: f64| -> (f64, f64, f64, f64) {
+        let mut la = sse_for(mu, nu, b, n).0.ln();
+        let mut c = cost(la, b, n);
+        let mut lambda = 1e-3;
+        for _ in 0..500 {
+            let a = la.exp();
+            // Jacobian of the residuals w.r.t. (ln a, b, n).
+            let mut jtj = [[0.0f64; 3]; 3];
+            let mut jtr = [0.0f64; 3];
+            for (&m, &y) in mu.iter().zip(nu) {
+                let d = m - b;
+                if d <= 0.0 {
+                    continue;
+                }
+                let v = a * d.powf(n);
+                let g = [v, -a * n * d.powf(n - 1.0), v * d.ln()];
+                let r = v - y;
+                for p in 0..3 {
+                    jtr[p] += g[p] * r;
+                    for q in 0..3 {
+                        jtj[p][q] += g[p] * g[q];
+                    }
                 }
             }
-        }
-        let mut improved = false;
-        for _ in 0..30 {
-            let mut m = nalgebra::Matrix3::from_fn(|p, q| jtj[p][q]);
-            for p in 0..3 {
-                m[(p, p)] *= 1.0 + lambda;
-                m[(p, p)] += 1e-300;
+            let mut improved = false;
+            for _ in 0..30 {
+                let mut m = nalgebra::Matrix3::from_fn(|p, q| jtj[p][q]);
+                for p in 0..3 {
+                    m[(p, p)] *= 1.0 + lambda;
+                    m[(p, p)] += 1e-300;
+                }
+                let rhs = nalgebra::Vector3::new(-jtr[0], -jtr[1], -jtr[2]);
+                let Some(step) = m.lu().solve(&rhs) else {
+                    lambda *= 10.0;
+                    continue;
+                };
+                let (nla, nb_, nn_) = (
+                    la + step[0],
+                    (b + step[1]).clamp(blo, bhi),
+                    (n + step[2]).clamp(nlo, nhi),
+                );
+                let nc = cost(nla, nb_, nn_);
+                if nc.is_finite() && nc <= c {
+                    let rel = (c - nc) / c.max(1e-300);
+                    la = nla;
+                    b = nb_;
+                    n = nn_;
+                    c = nc;
+                    lambda = (lambda / 3.0).max(1e-12);
+                    improved = rel > 1e-15;
+                    break;
+                }
+                lambda *= 4.0;
             }
-            let rhs = nalgebra::Vector3::new(-jtr[0], -jtr[1], -jtr[2]);
-            let Some(step) = m.lu().solve(&rhs) else {
-                lambda *= 10.0;
-                continue;
-            };
-            let (nla, nb_, nn_) = (
-                la + step[0],
-                (b + step[1]).clamp(blo, bhi),
-                (n + step[2]).clamp(nlo, nhi),
-            );
-            let nc = cost(nla, nb_, nn_);
-            if nc.is_finite() && nc <= c {
-                let rel = (c - nc) / c.max(1e-300);
-                la = nla;
-                b = nb_;
-                n = nn_;
-                c = nc;
-                lambda = (lambda / 3.0).max(1e-12);
-                improved = rel > 1e-15;
+            if !improved {
                 break;
             }
-            lambda *= 4.0;
         }
-        if !improved {
-            break;
-        }
-    }
+        (c, la, b, n)
+    };
+    let (_, la, b, n) = starts
+        .iter()
+        .map(|&(_, b0, n0)| lm(b0, n0))
+        .filter(|r| r.0.is_finite())
+        .min_by(|x, y| x.0.total_cmp(&y.0))
+        .ok_or_else(|| Error::numerical("fit_power_law: the least-squares refinement failed"))?;
     let law = PowerLaw { a: la.exp(), b, n };
     let res = residuals(mu, nu, &law);
     let rmse = (res.iter().map(|r| r * r).sum::<f64>() / res.len() as f64).sqrt();
