@@ -144,3 +144,17 @@ fn fig1_transfer_quick() {
     );
     assert!(so.contains("grid vs the authors'"), "{so}");
 }
+
+#[test]
+fn fig3_allen_isn_quick() {
+    let so = quick_script(
+        "scripts/fig3_allen_isn.rhai",
+        &[
+            "fig3.png",
+            "fig3.svg",
+            "fig3a_points.csv",
+            "fig3b_points.csv",
+        ],
+    );
+    assert!(so.contains("paradoxical"), "{so}");
+}
