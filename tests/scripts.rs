@@ -158,3 +158,12 @@ fn fig3_allen_isn_quick() {
     );
     assert!(so.contains("paradoxical"), "{so}");
 }
+
+#[test]
+fn fig6_size_scaling_quick() {
+    let so = quick_script(
+        "scripts/fig6_size_scaling.rhai",
+        &["fig6.png", "fig6.svg", "fig6_ssn.csv"],
+    );
+    assert!(so.contains("no-steady-state gap"), "{so}");
+}

@@ -353,18 +353,10 @@ impl Plot {
                 }
                 return String::new();
             }
-            if lx {
-                format!("1e{v:.1}")
-            } else {
-                format_tick(*v)
-            }
+            if lx { log_tick(*v) } else { format_tick(*v) }
         };
         let fmt_y = move |v: &f64| {
-            if ly {
-                format!("1e{v:.1}")
-            } else {
-                format_tick(*v)
-            }
+            if ly { log_tick(*v) } else { format_tick(*v) }
         };
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(&self.x_label)
@@ -375,6 +367,11 @@ impl Plot {
             .label_style(("sans-serif", 13));
         if !self.x_ticks.is_empty() {
             mesh.x_labels(self.x_ticks.len() * 2 + 1);
+        } else if self.log_x {
+            mesh.x_labels(6);
+        }
+        if self.log_y {
+            mesh.y_labels(6);
         }
         mesh.draw().map_err(e)?;
         let mut any_label = false;
@@ -663,6 +660,23 @@ fn half_step(v: &[f64]) -> f64 {
         0.5 * (v[v.len() - 1] - v[0]) / (v.len() - 1) as f64
     } else {
         0.5
+    }
+}
+
+/// Tick label on a log axis at log10 value `v`: the value itself, 3 significant digits.
+fn log_tick(v: f64) -> String {
+    let x = 10f64.powf(v);
+    if (1e-3..1e3).contains(&x) {
+        let d = (2 - x.log10().floor() as i32).max(0) as usize;
+        let s = format!("{:.*}", d, x);
+        let s = if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        };
+        s
+    } else {
+        format!("{x:.2e}")
     }
 }
 
