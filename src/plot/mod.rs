@@ -669,12 +669,11 @@ fn log_tick(v: f64) -> String {
     if (1e-3..1e3).contains(&x) {
         let d = (2 - x.log10().floor() as i32).max(0) as usize;
         let s = format!("{:.*}", d, x);
-        let s = if s.contains('.') {
+        if s.contains('.') {
             s.trim_end_matches('0').trim_end_matches('.').to_string()
         } else {
             s
-        };
-        s
+        }
     } else {
         format!("{x:.2e}")
     }

@@ -104,23 +104,6 @@ pub fn fmt_sig(x: f64, digits: usize) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::fmt_sig;
-
-    #[test]
-    fn significant_digits() {
-        assert_eq!(fmt_sig(3.5499999999999954, 4), "3.55");
-        assert_eq!(fmt_sig(10.935650802945322, 4), "10.94");
-        assert_eq!(fmt_sig(0.0, 3), "0");
-        assert_eq!(fmt_sig(-2.0, 3), "-2");
-        assert_eq!(fmt_sig(1234567.0, 3), "1230000");
-        assert_eq!(fmt_sig(1.0e-120, 3), "1e-120");
-        assert_eq!(fmt_sig(2.5e20, 3), "2.5e20");
-        assert_eq!(fmt_sig(0.000123456, 3), "0.000123");
-    }
-}
-
 /// Registers the core helpers and the `units` topic.
 pub fn register(api: &mut Api) {
     api.topic("units", UNITS_DOC);
@@ -303,4 +286,21 @@ pub fn register(api: &mut Api) {
         "Converts an integer (or float) to a float.\n\n```rhai\nprint(float(3) / 2);   // 1.5\n```",
         |v: Dynamic| num(&v, "float", "x"),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_sig;
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(fmt_sig(3.5499999999999954, 4), "3.55");
+        assert_eq!(fmt_sig(10.935650802945322, 4), "10.94");
+        assert_eq!(fmt_sig(0.0, 3), "0");
+        assert_eq!(fmt_sig(-2.0, 3), "-2");
+        assert_eq!(fmt_sig(1234567.0, 3), "1230000");
+        assert_eq!(fmt_sig(1.0e-120, 3), "1e-120");
+        assert_eq!(fmt_sig(2.5e20, 3), "2.5e20");
+        assert_eq!(fmt_sig(0.000123456, 3), "0.000123");
+    }
 }
