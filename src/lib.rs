@@ -13,6 +13,7 @@ pub use error::{Error, Result};
 /// The ssnlab version string, written into every output file's metadata.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod io;
+pub mod izh;
 pub mod neuron;
 pub mod plot;
 pub mod rate;

@@ -1,0 +1,605 @@
+//! The exact mean field of Izhikevich populations with Lorentzian threshold heterogeneity
+//! (Gast, Solla & Kennedy 2022; reference A.1.3, the PyRates `ik_theta_op` form), for any
+//! number of coupled populations, with time integration, steady states, pseudo-arclength
+//! continuation in an input current, and fold / Hopf detection.
+//!
+//! Per population p (rates r in 1/ms):
+//!
+//! ```text
+//! C ṙ = Δ k² (v − v_r)/(π C) + r [k (2v − v_r − v̄_θ) − g_a s_a − g_g s_g]
+//! C v̇ = k v (v − v_r − v̄_θ) + k v_r v̄_θ − π C r (Δ + π C r / k) + I − u
+//!       + g_a s_a (E_a − v) + g_g s_g (E_g − v)
+//! u̇   = a (b (v − v_r) − u) + d r
+//! ṡ_a = Σ_{E pre} J_{p,pre} r_pre − s_a/τ_a,   ṡ_g = Σ_{I pre} J_{p,pre} r_pre − s_g/τ_g
+//! ```
+//!
+//! Assumptions (exact only in their limit): all-to-all coupling, N → ∞, a recovery variable
+//! shared by the population, v_peak = −v_reset = ∞, an untruncated Lorentzian.
+
+use super::IzhPop;
+use crate::error::{Error, Result};
+use nalgebra::{DMatrix, DVector};
+use std::f64::consts::PI;
+
+/// Number of state variables per population: r, v, u, s_ampa, s_gaba.
+pub const NVAR: usize = 5;
+
+/// A network of Izhikevich populations in the mean-field description.
+#[derive(Debug, Clone)]
+pub struct IzhMeanField {
+    /// The populations.
+    pub pops: Vec<IzhPop>,
+    /// Coupling weights J[post][pre] (the rate of `pre` drives the gate of `post`).
+    pub j: Vec<Vec<f64>>,
+    /// Constant input current per population (pA).
+    pub i_ext: Vec<f64>,
+}
+
+/// What kind of special point a branch passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    /// Saddle-node (limit point in the parameter).
+    Fold,
+    /// A complex pair of eigenvalues crosses the imaginary axis.
+    Hopf,
+}
+
+/// One point of a continuation branch.
+#[derive(Debug, Clone)]
+pub struct BranchPoint {
+    /// The continuation parameter (input current, pA).
+    pub param: f64,
+    /// The state (5 variables per population: r in 1/ms, v, u, s_a, s_g).
+    pub x: Vec<f64>,
+    /// Eigenvalues of the Jacobian (1/ms), as (re, im), sorted by real part, largest first.
+    pub eig: Vec<(f64, f64)>,
+    /// All eigenvalues have negative real part.
+    pub stable: bool,
+}
+
+/// A special point found on a branch, located by interpolation between branch points.
+#[derive(Debug, Clone)]
+pub struct SpecialPoint {
+    /// Fold or Hopf.
+    pub kind: Special,
+    /// Parameter value (pA).
+    pub param: f64,
+    /// State at the point (interpolated).
+    pub x: Vec<f64>,
+    /// Oscillation frequency at a Hopf point (Hz); 0 for folds.
+    pub freq_hz: f64,
+}
+
+/// A branch of steady states traced in one parameter.
+#[derive(Debug, Clone)]
+pub struct Branch {
+    /// The points in arclength order.
+    pub points: Vec<BranchPoint>,
+    /// Folds and Hopf points in arclength order.
+    pub special: Vec<SpecialPoint>,
+}
+
+/// Options of the continuation.
+#[derive(Debug, Clone)]
+pub struct Continuation {
+    /// Population whose input current is the parameter.
+    pub pop: usize,
+    /// Parameter range [lo, hi] (pA); the branch stops when it leaves it.
+    pub range: (f64, f64),
+    /// Initial and maximal arclength step (scaled units).
+    pub step: f64,
+    /// Largest number of branch points.
+    pub max_points: usize,
+}
+
+impl IzhMeanField {
+    /// A validated mean-field network.
+    pub fn new(pops: Vec<IzhPop>, j: Vec<Vec<f64>>, i_ext: Vec<f64>) -> Result<Self> {
+        let p = pops.len();
+        if p == 0 {
+            return Err(Error::param(
+                "populations",
+                0,
+                "at least one population is needed",
+            ));
+        }
+        for q in &pops {
+            q.validate()?;
+        }
+        if j.len() != p || j.iter().any(|r| r.len() != p) {
+            return Err(Error::Shape(format!(
+                "J must be {p}x{p} (post x pre), got {} rows",
+                j.len()
+            )));
+        }
+        if j.iter().flatten().any(|x| !x.is_finite() || *x < 0.0) {
+            return Err(Error::param(
+                "J",
+                "a negative or non-finite entry",
+                "weights are magnitudes >= 0; the sign comes from the synapse type",
+            ));
+        }
+        if i_ext.len() != p || i_ext.iter().any(|x| !x.is_finite()) {
+            return Err(Error::param(
+                "I",
+                format!("{i_ext:?}"),
+                format!("must be {p} finite currents (pA)"),
+            ));
+        }
+        Ok(IzhMeanField { pops, j, i_ext })
+    }
+
+    /// Dimension of the state (5 per population).
+    pub fn dim(&self) -> usize {
+        NVAR * self.pops.len()
+    }
+
+    /// The right-hand side dx/dt at state `x` with input currents `i_ext`.
+    pub fn rhs_with(&self, x: &[f64], i_ext: &[f64], dx: &mut [f64]) {
+        for (p, q) in self.pops.iter().enumerate() {
+            let o = NVAR * p;
+            let (r, v, u, sa, sg) = (x[o], x[o + 1], x[o + 2], x[o + 3], x[o + 4]);
+            let (c, k) = (q.c, q.k);
+            let gs = q.g_ampa * sa + q.g_gaba * sg;
+            dx[o] = (q.delta * k * k * (v - q.v_r) / (PI * c)
+                + r * (k * (2.0 * v - q.v_r - q.v_theta) - gs))
+                / c;
+            dx[o + 1] = (k * v * (v - q.v_r - q.v_theta) + k * q.v_r * q.v_theta
+                - PI * c * r * (q.delta + PI * c * r / k)
+                + i_ext[p]
+                - u
+                + q.g_ampa * sa * (q.e_ampa - v)
+                + q.g_gaba * sg * (q.e_gaba - v))
+                / c;
+            dx[o + 2] = q.a * (q.b * (v - q.v_r) - u) + q.d * r;
+            let (mut ia, mut ig) = (0.0, 0.0);
+            for (pre, w) in self.j[p].iter().enumerate() {
+                if *w != 0.0 {
+                    let rp = x[NVAR * pre];
+                    if self.pops[pre].excitatory {
+                        ia += w * rp;
+                    } else {
+                        ig += w * rp;
+                    }
+                }
+            }
+            dx[o + 3] = ia - sa / q.tau_ampa;
+            dx[o + 4] = ig - sg / q.tau_gaba;
+        }
+    }
+
+    /// The right-hand side at the network's own input currents.
+    pub fn rhs(&self, x: &[f64], dx: &mut [f64]) {
+        self.rhs_with(x, &self.i_ext, dx)
+    }
+
+    /// A resting initial state: r = 0.01/ms, v = v_r, u = s = 0 per population.
+    pub fn initial_state(&self) -> Vec<f64> {
+        let mut x = vec![0.0; self.dim()];
+        for (p, q) in self.pops.iter().enumerate() {
+            x[NVAR * p] = 0.01;
+            x[NVAR * p + 1] = q.v_r;
+        }
+        x
+    }
+
+    /// Integrates with the classical RK4 scheme from `x0` over `duration` ms with step `dt`,
+    /// input currents `input(t)`, recording every `every` steps. Returns (t, states).
+    pub fn integrate(
+        &self,
+        x0: &[f64],
+        duration: f64,
+        dt: f64,
+        every: usize,
+        input: &dyn Fn(f64) -> Vec<f64>,
+    ) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+        if x0.len() != self.dim() {
+            return Err(Error::Shape(format!(
+                "initial state has {} values, the model {}",
+                x0.len(),
+                self.dim()
+            )));
+        }
+        if !(dt > 0.0 && dt.is_finite() && duration >= 0.0 && duration.is_finite()) {
+            return Err(Error::param(
+                "dt",
+                dt,
+                "dt must be > 0 and duration finite and >= 0 (ms)",
+            ));
+        }
+        let n = (duration / dt).round() as usize;
+        let every = every.max(1);
+        let d = self.dim();
+        let mut x = x0.to_vec();
+        let (mut k1, mut k2, mut k3, mut k4, mut tmp) = (
+            vec![0.0; d],
+            vec![0.0; d],
+            vec![0.0; d],
+            vec![0.0; d],
+            vec![0.0; d],
+        );
+        let mut ts = vec![0.0];
+        let mut xs = vec![x.clone()];
+        for step in 0..n {
+            if crate::cancel::interrupted() {
+                break;
+            }
+            let t = step as f64 * dt;
+            let i0 = input(t);
+            let ih = input(t + 0.5 * dt);
+            let i1 = input(t + dt);
+            self.rhs_with(&x, &i0, &mut k1);
+            for m in 0..d {
+                tmp[m] = x[m] + 0.5 * dt * k1[m];
+            }
+            self.rhs_with(&tmp, &ih, &mut k2);
+            for m in 0..d {
+                tmp[m] = x[m] + 0.5 * dt * k2[m];
+            }
+            self.rhs_with(&tmp, &ih, &mut k3);
+            for m in 0..d {
+                tmp[m] = x[m] + dt * k3[m];
+            }
+            self.rhs_with(&tmp, &i1, &mut k4);
+            for m in 0..d {
+                x[m] += dt / 6.0 * (k1[m] + 2.0 * k2[m] + 2.0 * k3[m] + k4[m]);
+            }
+            if x.iter().any(|v| !v.is_finite()) {
+                return Err(Error::numerical(format!(
+                    "the mean field diverged at t = {:.3} ms (try a smaller dt)",
+                    t + dt
+                )));
+            }
+            if (step + 1) % every == 0 {
+                ts.push(t + dt);
+                xs.push(x.clone());
+            }
+        }
+        Ok((ts, xs))
+    }
+
+    /// Jacobian of the right-hand side (central differences, relative step 1e-6).
+    pub fn jacobian(&self, x: &[f64], i_ext: &[f64]) -> DMatrix<f64> {
+        let d = self.dim();
+        let mut jac = DMatrix::zeros(d, d);
+        let (mut fp, mut fm) = (vec![0.0; d], vec![0.0; d]);
+        let mut y = x.to_vec();
+        for m in 0..d {
+            let h = 1e-6 * x[m].abs().max(1e-3);
+            y[m] = x[m] + h;
+            self.rhs_with(&y, i_ext, &mut fp);
+            y[m] = x[m] - h;
+            self.rhs_with(&y, i_ext, &mut fm);
+            y[m] = x[m];
+            for row in 0..d {
+                jac[(row, m)] = (fp[row] - fm[row]) / (2.0 * h);
+            }
+        }
+        jac
+    }
+
+    /// Eigenvalues of the Jacobian at `x`, sorted by real part (largest first).
+    pub fn eigenvalues(&self, x: &[f64], i_ext: &[f64]) -> Vec<(f64, f64)> {
+        let mut ev: Vec<(f64, f64)> = self
+            .jacobian(x, i_ext)
+            .complex_eigenvalues()
+            .iter()
+            .map(|z| (z.re, z.im))
+            .collect();
+        ev.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
+        ev
+    }
+
+    /// Newton's method for a steady state near `x0` at input currents `i_ext`.
+    pub fn newton(&self, x0: &[f64], i_ext: &[f64]) -> Option<Vec<f64>> {
+        let d = self.dim();
+        let mut x = x0.to_vec();
+        let mut f = vec![0.0; d];
+        for _ in 0..50 {
+            self.rhs_with(&x, i_ext, &mut f);
+            let norm: f64 = f
+                .iter()
+                .zip(self.scales())
+                .map(|(a, s)| (a / s).abs())
+                .fold(0.0, f64::max);
+            if norm < 1e-11 {
+                return Some(x);
+            }
+            let jac = self.jacobian(&x, i_ext);
+            let step = jac.lu().solve(&DVector::from_column_slice(&f))?;
+            for m in 0..d {
+                x[m] -= step[m];
+            }
+            if x.iter().any(|v| !v.is_finite()) {
+                return None;
+            }
+        }
+        self.rhs_with(&x, i_ext, &mut f);
+        let norm: f64 = f
+            .iter()
+            .zip(self.scales())
+            .map(|(a, s)| (a / s).abs())
+            .fold(0.0, f64::max);
+        (norm < 1e-8).then_some(x)
+    }
+
+    /// Typical magnitudes of the state variables (scaling of norms and arclength).
+    fn scales(&self) -> Vec<f64> {
+        let mut s = Vec::with_capacity(self.dim());
+        for _ in &self.pops {
+            s.extend_from_slice(&[0.01, 10.0, 50.0, 0.1, 0.1]);
+        }
+        s
+    }
+
+    /// A steady state at the network's inputs, reached by integrating from `x0` for 2 s and
+    /// polishing with Newton. `None` if the trajectory does not settle (e.g. a limit cycle).
+    pub fn settle(&self, x0: &[f64]) -> Option<Vec<f64>> {
+        let i = self.i_ext.clone();
+        let (_, xs) = self
+            .integrate(x0, 2000.0, 0.01, 200_000, &|_| i.clone())
+            .ok()?;
+        let x = xs.last()?.clone();
+        self.newton(&x, &self.i_ext)
+    }
+
+    /// Traces the steady-state branch through `x0` (a steady state at the network's inputs)
+    /// in the input current of population `c.pop` by pseudo-arclength continuation, in both
+    /// directions, until the parameter leaves `c.range`. Folds are located where the
+    /// parameter turns (parabola through three points); Hopf points where a complex pair of
+    /// eigenvalues crosses the imaginary axis (linear interpolation of its real part).
+    pub fn continuation(&self, x0: &[f64], c: &Continuation) -> Result<Branch> {
+        let p = c.pop;
+        if p >= self.pops.len() {
+            return Err(Error::param(
+                "pop",
+                p,
+                format!("must be below {}", self.pops.len()),
+            ));
+        }
+        if !(c.range.0 < c.range.1) {
+            return Err(Error::param(
+                "range",
+                format!("[{}, {}]", c.range.0, c.range.1),
+                "must satisfy lo < hi",
+            ));
+        }
+        let lam0 = self.i_ext[p];
+        let x0 = self
+            .newton(x0, &self.i_ext)
+            .ok_or_else(|| Error::numerical("continuation: no steady state near the start"))?;
+        let scale = self.scales();
+        let lam_scale = 1.0;
+        let d = self.dim();
+        // Scaled unknowns z = (x / scale, λ / lam_scale).
+        let to_z = |x: &[f64], lam: f64| -> DVector<f64> {
+            let mut z = DVector::zeros(d + 1);
+            for m in 0..d {
+                z[m] = x[m] / scale[m];
+            }
+            z[d] = lam / lam_scale;
+            z
+        };
+        let from_z = |z: &DVector<f64>| -> (Vec<f64>, f64) {
+            ((0..d).map(|m| z[m] * scale[m]).collect(), z[d] * lam_scale)
+        };
+        let inputs = |lam: f64| -> Vec<f64> {
+            let mut i = self.i_ext.clone();
+            i[p] = lam;
+            i
+        };
+        // F(z) and its (d x (d+1)) Jacobian in scaled variables.
+        let f_and_jac = |z: &DVector<f64>| -> (DVector<f64>, DMatrix<f64>) {
+            let (x, lam) = from_z(z);
+            let i = inputs(lam);
+            let mut f = vec![0.0; d];
+            self.rhs_with(&x, &i, &mut f);
+            let jx = self.jacobian(&x, &i);
+            let mut jac = DMatrix::zeros(d, d + 1);
+            for r in 0..d {
+                for m in 0..d {
+                    jac[(r, m)] = jx[(r, m)] * scale[m];
+                }
+            }
+            let h = 1e-4;
+            let (mut fp, mut fm) = (vec![0.0; d], vec![0.0; d]);
+            self.rhs_with(&x, &inputs(lam + h), &mut fp);
+            self.rhs_with(&x, &inputs(lam - h), &mut fm);
+            for r in 0..d {
+                jac[(r, d)] = (fp[r] - fm[r]) / (2.0 * h) * lam_scale;
+            }
+            (DVector::from_vec(f), jac)
+        };
+        let tangent = |jac: &DMatrix<f64>, prev: &DVector<f64>| -> Option<DVector<f64>> {
+            let mut a = DMatrix::zeros(d + 1, d + 1);
+            a.view_mut((0, 0), (d, d + 1)).copy_from(jac);
+            for m in 0..=d {
+                a[(d, m)] = prev[m];
+            }
+            let mut rhs = DVector::zeros(d + 1);
+            rhs[d] = 1.0;
+            let t = a.lu().solve(&rhs)?;
+            let n = t.norm();
+            (n > 0.0 && n.is_finite()).then(|| t / n)
+        };
+        let mut halves: Vec<Vec<BranchPoint>> = Vec::new();
+        for dir in [1.0, -1.0] {
+            let mut z = to_z(&x0, lam0);
+            let mut t = DVector::zeros(d + 1);
+            t[d] = dir;
+            let (_, jac) = f_and_jac(&z);
+            t = tangent(&jac, &t)
+                .ok_or_else(|| Error::numerical("continuation: singular start"))?;
+            if t[d] * dir < 0.0 {
+                t = -t;
+            }
+            let mut h = c.step;
+            let mut pts = Vec::new();
+            while pts.len() < c.max_points / 2 {
+                if crate::cancel::interrupted() {
+                    break;
+                }
+                // predictor
+                let zp = &z + &t * h;
+                let mut zn = zp.clone();
+                let mut ok = false;
+                for _ in 0..12 {
+                    let (f, jac) = f_and_jac(&zn);
+                    let mut a = DMatrix::zeros(d + 1, d + 1);
+                    a.view_mut((0, 0), (d, d + 1)).copy_from(&jac);
+                    for m in 0..=d {
+                        a[(d, m)] = t[m];
+                    }
+                    let mut rhs = DVector::zeros(d + 1);
+                    rhs.rows_mut(0, d).copy_from(&f);
+                    rhs[d] = t.dot(&(&zn - &zp));
+                    let Some(dz) = a.lu().solve(&rhs) else { break };
+                    zn -= &dz;
+                    if dz.norm() < 1e-10 {
+                        ok = true;
+                        break;
+                    }
+                }
+                if !ok || zn.iter().any(|v| !v.is_finite()) || zn[0] < 0.0 {
+                    h *= 0.5;
+                    if h < 1e-8 {
+                        break;
+                    }
+                    continue;
+                }
+                let (_, jac) = f_and_jac(&zn);
+                let Some(mut tn) = tangent(&jac, &t) else {
+                    break;
+                };
+                if tn.dot(&t) < 0.0 {
+                    tn = -tn;
+                }
+                z = zn;
+                t = tn;
+                let (x, lam) = from_z(&z);
+                let eig = self.eigenvalues(&x, &inputs(lam));
+                let stable = eig.iter().all(|e| e.0 < 0.0);
+                pts.push(BranchPoint {
+                    param: lam,
+                    x,
+                    eig,
+                    stable,
+                });
+                if lam < c.range.0 || lam > c.range.1 {
+                    break;
+                }
+                h = (h * 1.3).min(c.step);
+            }
+            halves.push(pts);
+        }
+        // Join: reversed backward half, the start, the forward half.
+        let mut points: Vec<BranchPoint> = halves[1].iter().rev().cloned().collect();
+        let i0 = inputs(lam0);
+        let eig0 = self.eigenvalues(&x0, &i0);
+        points.push(BranchPoint {
+            param: lam0,
+            stable: eig0.iter().all(|e| e.0 < 0.0),
+            x: x0.clone(),
+            eig: eig0,
+        });
+        points.extend(halves[0].iter().cloned());
+        let special = find_special(&points);
+        Ok(Branch { points, special })
+    }
+}
+
+/// Largest real part among eigenvalues with non-zero imaginary part (a complex pair).
+fn complex_lead(eig: &[(f64, f64)]) -> Option<(f64, f64)> {
+    eig.iter()
+        .filter(|e| e.1.abs() > 1e-9)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .copied()
+}
+
+fn lerp(a: &[f64], b: &[f64], w: f64) -> Vec<f64> {
+    a.iter().zip(b).map(|(x, y)| x + w * (y - x)).collect()
+}
+
+fn find_special(points: &[BranchPoint]) -> Vec<SpecialPoint> {
+    let mut out = Vec::new();
+    for k in 1..points.len() {
+        let (a, b) = (&points[k - 1], &points[k]);
+        // fold: the parameter turns at b (compare the steps before and after it)
+        if k + 1 < points.len() {
+            let c = &points[k + 1];
+            let (d1, d2) = (b.param - a.param, c.param - b.param);
+            if d1 * d2 < 0.0 {
+                // parabola through the three points in the r of population 0
+                let (y0, y1, y2) = (a.x[0], b.x[0], c.x[0]);
+                let (l0, l1, l2) = (a.param, b.param, c.param);
+                // λ as a quadratic in s = r (monotone in r near a fold)
+                let den = (y0 - y1) * (y0 - y2) * (y1 - y2);
+                let (param, x) = if den.abs() > 0.0 {
+                    let aa = (y2 * (l1 - l0) + y1 * (l0 - l2) + y0 * (l2 - l1)) / den;
+                    let bb =
+                        (y2 * y2 * (l0 - l1) + y1 * y1 * (l2 - l0) + y0 * y0 * (l1 - l2)) / den;
+                    let cc = l1 - aa * y1 * y1 - bb * y1;
+                    if aa != 0.0 {
+                        let ys = -bb / (2.0 * aa);
+                        let w = ((ys - y1) / (y2 - y1)).clamp(-1.0, 1.0);
+                        let x = if w >= 0.0 {
+                            lerp(&b.x, &c.x, w)
+                        } else {
+                            lerp(&b.x, &a.x, -w)
+                        };
+                        (cc - bb * bb / (4.0 * aa), x)
+                    } else {
+                        (l1, b.x.clone())
+                    }
+                } else {
+                    (l1, b.x.clone())
+                };
+                out.push(SpecialPoint {
+                    kind: Special::Fold,
+                    param,
+                    x,
+                    freq_hz: 0.0,
+                });
+            }
+        }
+        // Hopf: a complex pair changes the sign of its real part
+        if let (Some(ca), Some(cb)) = (complex_lead(&a.eig), complex_lead(&b.eig)) {
+            if (ca.0 < 0.0) != (cb.0 < 0.0) {
+                let w = ca.0 / (ca.0 - cb.0);
+                let im = ca.1.abs() + w * (cb.1.abs() - ca.1.abs());
+                out.push(SpecialPoint {
+                    kind: Special::Hopf,
+                    param: a.param + w * (b.param - a.param),
+                    x: lerp(&a.x, &b.x, w),
+                    freq_hz: im / (2.0 * PI) * 1000.0,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rs(delta: f64, d: f64) -> IzhMeanField {
+        let mut p = IzhPop::cell_type("RS").unwrap();
+        p.delta = delta;
+        p.d = d;
+        p.g_ampa = 15.0;
+        p.tau_ampa = 6.0;
+        IzhMeanField::new(vec![p], vec![vec![1.0]], vec![60.0]).unwrap()
+    }
+
+    #[test]
+    fn steady_state_satisfies_equations_and_jacobian_matches() {
+        let m = rs(1.0, 10.0);
+        let x = m.settle(&m.initial_state()).unwrap();
+        let mut f = vec![0.0; 5];
+        m.rhs(&x, &mut f);
+        assert!(f.iter().all(|v| v.abs() < 1e-9), "{f:?}");
+        // s = J r tau at rest; u = b (v - v_r) + d r / a
+        assert!((x[3] - 6.0 * x[0]).abs() < 1e-12);
+    }
+}

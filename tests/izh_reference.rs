@@ -1,0 +1,157 @@
+//! The Izhikevich mean field against the computed targets of reference A.4 (Gast, Solla &
+//! Kennedy 2022 equations and parameters; the reference's grid resolution is 0.5 pA).
+
+use ssnlab::izh::{Continuation, IzhMeanField, IzhPop, Special};
+
+fn single(kind: &str, delta: f64, d: f64, i0: f64) -> IzhMeanField {
+    let mut p = IzhPop::cell_type(kind).unwrap();
+    p.delta = delta;
+    p.d = d;
+    if p.excitatory {
+        p.g_ampa = 15.0;
+        p.tau_ampa = 6.0;
+    } else {
+        p.g_gaba = 15.0;
+        p.tau_gaba = 6.0;
+    }
+    IzhMeanField::new(vec![p], vec![vec![1.0]], vec![i0]).unwrap()
+}
+
+fn specials(m: &IzhMeanField, range: (f64, f64)) -> Vec<(Special, f64, f64, f64)> {
+    let x0 = m
+        .settle(&m.initial_state())
+        .expect("a steady state at the start");
+    let b = m
+        .continuation(
+            &x0,
+            &Continuation {
+                pop: 0,
+                range,
+                step: 0.05,
+                max_points: 20000,
+            },
+        )
+        .unwrap();
+    b.special
+        .iter()
+        .map(|s| (s.kind, s.param, s.x[0] * 1000.0, s.freq_hz))
+        .collect()
+}
+
+#[test]
+fn rs_fold_windows_match_reference() {
+    // (delta, d, lo, hi) from reference A.4.1
+    for (delta, d, lo, hi) in [
+        (0.1, 10.0, 18.6, 49.4),
+        (0.8, 10.0, 22.6, 42.0),
+        (1.6, 20.0, 30.6, 38.4),
+        (0.4, 20.0, 25.0, 45.9),
+    ] {
+        let m = single("RS", delta, d, 0.0);
+        let s = specials(&m, (-20.0, 100.0));
+        println!("RS delta {delta} d {d}: {s:?}");
+        let folds: Vec<f64> = s
+            .iter()
+            .filter(|x| x.0 == Special::Fold)
+            .map(|x| x.1)
+            .collect();
+        assert_eq!(folds.len(), 2, "{s:?}");
+        let (a, b) = (folds[0].min(folds[1]), folds[0].max(folds[1]));
+        assert!(
+            (a - lo).abs() < 0.5 && (b - hi).abs() < 0.5,
+            "delta {delta}: [{a}, {b}] vs [{lo}, {hi}]"
+        );
+    }
+}
+
+#[test]
+fn fs_hopf_onset_matches_reference() {
+    for (delta, i_h, f_h) in [(0.1, 68.0, 32.0), (0.5, 94.0, 51.0), (1.0, 137.0, 73.0)] {
+        let m = single("FS", delta, 0.0, 0.0);
+        let s = specials(&m, (-20.0, 400.0));
+        println!("FS delta {delta}: {s:?}");
+        let h: Vec<_> = s.iter().filter(|x| x.0 == Special::Hopf).collect();
+        assert!(!h.is_empty(), "{s:?}");
+        assert!(
+            (h[0].1 - i_h).abs() < 1.0 && (h[0].3 - f_h).abs() < 2.0,
+            "delta {delta}: {:?}",
+            h[0]
+        );
+    }
+}
+
+/// The RS–FS circuit of reference A.2.4 (I_rs = 50 pA, Δ_rs = 1, weights 16/4/16/4).
+pub fn rs_fs(delta_fs: f64, i_fs: f64) -> IzhMeanField {
+    let rs = IzhPop::cell_type("RS").unwrap();
+    let mut fs = IzhPop::cell_type("FS").unwrap();
+    fs.delta = delta_fs;
+    IzhMeanField::new(
+        vec![rs, fs],
+        vec![vec![16.0, 16.0], vec![4.0, 4.0]],
+        vec![50.0, i_fs],
+    )
+    .unwrap()
+}
+
+#[test]
+fn rs_fs_circuit_hysteresis_and_oscillations() {
+    for (dfs, i0) in [(0.8, 20.0), (0.2, 20.0)] {
+        let m = rs_fs(dfs, i0);
+        let x0 = m.settle(&m.initial_state()).expect("steady state");
+        let b = m
+            .continuation(
+                &x0,
+                &Continuation {
+                    pop: 1,
+                    range: (10.0, 90.0),
+                    step: 0.05,
+                    max_points: 20000,
+                },
+            )
+            .unwrap();
+        let s: Vec<_> = b
+            .special
+            .iter()
+            .map(|s| (s.kind, s.param, s.x[0] * 1000.0, s.freq_hz))
+            .collect();
+        println!("RS-FS delta_fs {dfs}: {s:?}");
+        let folds: Vec<f64> = s
+            .iter()
+            .filter(|x| x.0 == Special::Fold)
+            .map(|x| x.1)
+            .collect();
+        let hopf: Vec<(f64, f64)> = s
+            .iter()
+            .filter(|x| x.0 == Special::Hopf)
+            .map(|x| (x.1, x.3))
+            .collect();
+        if dfs == 0.8 {
+            // A.4.3: bistable window 40.5-47 pA (0.5-pA grid), no oscillations in 20-80 pA
+            assert_eq!(folds.len(), 2, "{s:?}");
+            let (a, b) = (folds[0].min(folds[1]), folds[0].max(folds[1]));
+            assert!(
+                (a - 40.75).abs() < 0.5 && (b - 46.75).abs() < 0.5,
+                "[{a}, {b}]"
+            );
+            assert!(hopf.iter().all(|h| h.0 < 20.0 || h.0 > 80.0), "{hopf:?}");
+        } else {
+            // Hopf onset ~35 pA at ~17.7 Hz, offset ~45 pA; FS-only gamma from 67-68 pA at ~32 Hz;
+            // a fold sliver near 54 pA narrower than 1 pA
+            assert!(hopf.len() >= 3, "{hopf:?}");
+            assert!(
+                (hopf[0].0 - 35.0).abs() < 0.75 && (hopf[0].1 - 17.7).abs() < 1.0,
+                "{hopf:?}"
+            );
+            assert!((hopf[1].0 - 44.75).abs() < 0.75, "{hopf:?}");
+            assert!(
+                (hopf[2].0 - 67.5).abs() < 0.75 && (hopf[2].1 - 32.0).abs() < 1.5,
+                "{hopf:?}"
+            );
+            assert_eq!(folds.len(), 2, "{s:?}");
+            assert!(
+                (folds[0] - folds[1]).abs() < 1.0 && (folds[0] - 54.0).abs() < 0.75,
+                "{folds:?}"
+            );
+        }
+    }
+}
