@@ -6,6 +6,7 @@
 //! rates r in 1/ms inside the model (reported in Hz by the script API).
 
 pub mod meanfield;
+pub mod network;
 
 use crate::error::{Error, Result};
 
