@@ -179,7 +179,13 @@ fn spiking_rates(
         dt,
         bin: 1.0,
         global_u,
-        thresholds: vec![Thresholds::Quantiles; m.pops.len()],
+        thresholds: vec![
+            Thresholds::Quantiles {
+                lo: f64::NEG_INFINITY,
+                hi: f64::INFINITY
+            };
+            m.pops.len()
+        ],
         seed: 1,
     };
     let r = run(&m.pops, &m.j, &o).unwrap();

@@ -167,3 +167,33 @@ fn fig6_size_scaling_quick() {
     );
     assert!(so.contains("no-steady-state gap"), "{so}");
 }
+
+#[test]
+fn izh_rs_fs_quick() {
+    let so = quick_script(
+        "scripts/izh_rs_fs.rhai",
+        &[
+            "izh_rs_fs.png",
+            "izh_rs_fs.svg",
+            "izh_rs_fs_continuation.csv",
+            "izh_rs_fs_spiking_ramp.csv",
+        ],
+    );
+    assert!(so.contains("SNN Delta_fs = 0.8: hysteresis"), "{so}");
+}
+
+#[test]
+fn izh_rs_quick() {
+    quick_script(
+        "scripts/izh_rs.rhai",
+        &["izh_rs.png", "izh_rs.svg", "izh_rs_windows.csv"],
+    );
+}
+
+#[test]
+fn izh_fs_quick() {
+    quick_script(
+        "scripts/izh_fs.rhai",
+        &["izh_fs.png", "izh_fs.svg", "izh_fs_hopf.csv"],
+    );
+}

@@ -24,8 +24,14 @@ use std::f64::consts::PI;
 /// How the thresholds v_θ,i are drawn from the Lorentzian.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Thresholds {
-    /// Deterministic quantiles v̄ + Δ tan(π/2 (2i − N − 1)/(N + 1)) (no sampling noise).
-    Quantiles,
+    /// Deterministic quantiles (no sampling noise) of the Lorentzian truncated to [lo, hi]
+    /// (infinite bounds: untruncated, v̄ + Δ tan(π (i − 1/2)/N − π/2)).
+    Quantiles {
+        /// Lower bound (mV; may be −∞).
+        lo: f64,
+        /// Upper bound (mV; may be +∞).
+        hi: f64,
+    },
     /// Random draws rejected outside [lo, hi] (the authors' scripts: lo = v_r, hi = 2 v̄ − v_r).
     Truncated {
         /// Lower bound (mV).
@@ -75,14 +81,29 @@ pub struct IzhRunResult {
 pub fn thresholds(pop: &IzhPop, n: usize, how: &Thresholds, seed: u64) -> Result<Vec<f64>> {
     let (c, dl) = (pop.v_theta, pop.delta);
     match how {
-        Thresholds::Quantiles => Ok((1..=n)
-            .map(|i| {
-                let q = (2.0 * i as f64 - n as f64 - 1.0) / (n as f64 + 1.0);
-                c + dl * (0.5 * PI * q).tan()
-            })
-            .collect()),
+        Thresholds::Quantiles { lo, hi } => {
+            if !(*lo < c && c < *hi) {
+                return Err(Error::param(
+                    "threshold bounds",
+                    format!("[{lo}, {hi}]"),
+                    format!("must satisfy lo < v_theta = {c} < hi"),
+                ));
+            }
+            if dl == 0.0 {
+                return Ok(vec![c; n]);
+            }
+            // CDF of the Lorentzian, F(x) = 1/2 + atan((x - c)/Δ)/π, and its inverse
+            let cdf = |x: f64| 0.5 + ((x - c) / dl).atan() / PI;
+            let (f0, f1) = (cdf(*lo), cdf(*hi));
+            Ok((0..n)
+                .map(|i| {
+                    let u = f0 + (f1 - f0) * (i as f64 + 0.5) / n as f64;
+                    c + dl * (PI * (u - 0.5)).tan()
+                })
+                .collect())
+        }
         Thresholds::Truncated { lo, hi } => {
-            if !(lo < hi) || !(*lo < c && c < *hi) {
+            if !(*lo < c && c < *hi) {
                 return Err(Error::param(
                     "threshold bounds",
                     format!("[{lo}, {hi}]"),
@@ -131,12 +152,12 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
     if !(o.duration > 0.0 && o.duration.is_finite()) {
         return Err(Error::param("duration", o.duration, "must be > 0 ms"));
     }
-    if !(o.bin >= o.dt) {
+    if o.bin.is_nan() || o.bin < o.dt {
         return Err(Error::param("bin", o.bin, "must be at least dt"));
     }
     for q in pops {
         q.validate()?;
-        if !(q.v_reset < q.v_peak) {
+        if q.v_reset.is_nan() || q.v_peak.is_nan() || q.v_reset >= q.v_peak {
             return Err(Error::param("v_reset", q.v_reset, "must be below v_peak"));
         }
     }

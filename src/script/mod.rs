@@ -7,6 +7,7 @@
 pub mod api;
 pub mod convert;
 mod core;
+mod izh;
 mod output;
 pub mod spiking;
 mod stdlib;
@@ -54,6 +55,7 @@ fn register_all(api: &mut Api) {
     core::register(api);
     theory::register(api);
     spiking::register(api);
+    izh::register(api);
     output::register(api);
 }
 

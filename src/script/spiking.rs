@@ -106,7 +106,7 @@ fn display_signal(s: &Signal) -> String {
 }
 
 /// Reads a drive value: number, Signal, or #{t: [...], v: [...]}.
-fn signal_of(v: &Dynamic, func: &str, param: &str) -> RResult<Signal> {
+pub(crate) fn signal_of(v: &Dynamic, func: &str, param: &str) -> RResult<Signal> {
     if let Some(s) = v.clone().try_cast::<Signal>() {
         return Ok(s);
     }

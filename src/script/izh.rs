@@ -1,0 +1,479 @@
+//! Rhai bindings of the heterogeneous Izhikevich populations: cell types, the Lorentzian mean
+//! field (simulation, steady states, continuation with folds and Hopf points, resonance) and
+//! the all-to-all spiking network.
+
+use super::api::Api;
+use super::convert::{Opts, RResult, count, err, map_of, num_matrix, num_vec, rt_err, to_array};
+use super::spiking::signal_of;
+use crate::izh::network::{IzhRunOptions, Thresholds, run};
+use crate::izh::{CELL_TYPES, Continuation, IzhMeanField, IzhPop, Special};
+use crate::spiking::Signal;
+use rhai::{Array, Dynamic, Map};
+
+const POP_KEYS: [&str; 19] = [
+    "type",
+    "name",
+    "C",
+    "k",
+    "v_r",
+    "v_theta",
+    "delta",
+    "a",
+    "b",
+    "d",
+    "g_ampa",
+    "g_gaba",
+    "tau_ampa",
+    "tau_gaba",
+    "e_ampa",
+    "e_gaba",
+    "v_peak",
+    "v_reset",
+    "excitatory",
+];
+
+fn display_pop(p: &IzhPop) -> String {
+    format!(
+        "IzhPop({}: C={} pF, k={}, v_r={} mV, v_theta={} mV, delta={} mV, a={}, b={}, d={}, {})",
+        p.name,
+        p.c,
+        p.k,
+        p.v_r,
+        p.v_theta,
+        p.delta,
+        p.a,
+        p.b,
+        p.d,
+        if p.excitatory { "E" } else { "I" }
+    )
+}
+
+fn pop_from_map(m: &Map, func: &str) -> RResult<IzhPop> {
+    let o = Opts::new(m, func, &POP_KEYS)?;
+    let ty = o.string("type", "RS")?;
+    let mut p = IzhPop::cell_type(&ty).map_err(|e| rt_err(func, e))?;
+    if let Some(n) = o.opt_string("name")? {
+        p.name = n;
+    }
+    let fields: [(&str, &mut f64); 16] = [
+        ("C", &mut p.c),
+        ("k", &mut p.k),
+        ("v_r", &mut p.v_r),
+        ("v_theta", &mut p.v_theta),
+        ("delta", &mut p.delta),
+        ("a", &mut p.a),
+        ("b", &mut p.b),
+        ("d", &mut p.d),
+        ("g_ampa", &mut p.g_ampa),
+        ("g_gaba", &mut p.g_gaba),
+        ("tau_ampa", &mut p.tau_ampa),
+        ("tau_gaba", &mut p.tau_gaba),
+        ("e_ampa", &mut p.e_ampa),
+        ("e_gaba", &mut p.e_gaba),
+        ("v_peak", &mut p.v_peak),
+        ("v_reset", &mut p.v_reset),
+    ];
+    for (key, slot) in fields {
+        if let Some(v) = o.opt_f64(key)? {
+            *slot = v;
+        }
+    }
+    p.excitatory = o.bool("excitatory", p.excitatory)?;
+    p.validate().map_err(|e| rt_err(func, e))?;
+    Ok(p)
+}
+
+fn mf_from_map(m: &Map, func: &str) -> RResult<IzhMeanField> {
+    let o = Opts::new(m, func, &["populations", "J", "I"])?;
+    let pops_dyn = o.raw("populations").ok_or_else(|| {
+        rt_err(
+            func,
+            "`populations` is required: an array of IzhPop (izh_population(...))",
+        )
+    })?;
+    let arr = pops_dyn
+        .clone()
+        .try_cast::<Array>()
+        .ok_or_else(|| rt_err(func, "`populations` must be an array of IzhPop"))?;
+    let mut pops = Vec::new();
+    for (i, d) in arr.iter().enumerate() {
+        if let Some(p) = d.clone().try_cast::<IzhPop>() {
+            pops.push(p);
+        } else if d.is_map() {
+            pops.push(pop_from_map(&d.clone().cast::<Map>(), func)?);
+        } else if d.is_string() {
+            pops.push(IzhPop::cell_type(&d.clone().cast::<String>()).map_err(|e| rt_err(func, e))?);
+        } else {
+            return Err(rt_err(
+                func,
+                format!("populations[{i}] must be an IzhPop, a map or a type name"),
+            ));
+        }
+    }
+    let p = pops.len();
+    let j = match o.raw("J") {
+        Some(v) => num_matrix(v, func, "J")?,
+        None => vec![vec![0.0; p]; p],
+    };
+    let i = o.opt_vec("I")?.unwrap_or_else(|| vec![0.0; p]);
+    IzhMeanField::new(pops, j, i).map_err(|e| rt_err(func, e))
+}
+
+fn state_map(m: &IzhMeanField, x: &[f64]) -> Map {
+    let p = m.pops.len();
+    let pick =
+        |k: usize, f: f64| -> Array { (0..p).map(|q| Dynamic::from(x[5 * q + k] * f)).collect() };
+    map_of(vec![
+        ("r", pick(0, 1000.0).into()),
+        ("v", pick(1, 1.0).into()),
+        ("u", pick(2, 1.0).into()),
+        ("s_ampa", pick(3, 1.0).into()),
+        ("s_gaba", pick(4, 1.0).into()),
+    ])
+}
+
+fn eig_array(eig: &[(f64, f64)]) -> Array {
+    eig.iter()
+        .map(|(re, im)| Dynamic::from_array(vec![Dynamic::from(*re), Dynamic::from(*im)]))
+        .collect()
+}
+
+/// State vector from a map of r (Hz), v, u, s_ampa, s_gaba arrays, or the default resting state.
+fn state_from(m: &IzhMeanField, v: Option<&Dynamic>, func: &str) -> RResult<Vec<f64>> {
+    let mut x = m.initial_state();
+    let Some(v) = v else { return Ok(x) };
+    if !v.is_map() {
+        return Err(rt_err(
+            func,
+            "`x0` must be a map with r (Hz), v, u, s_ampa, s_gaba arrays (as a state map)",
+        ));
+    }
+    let mm = v.clone().cast::<Map>();
+    let o = Opts::new(&mm, func, &["r", "v", "u", "s_ampa", "s_gaba"])?;
+    let p = m.pops.len();
+    for (k, (key, f)) in [
+        ("r", 1e-3),
+        ("v", 1.0),
+        ("u", 1.0),
+        ("s_ampa", 1.0),
+        ("s_gaba", 1.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        if let Some(vals) = o.opt_vec(key)? {
+            if vals.len() != p {
+                return Err(rt_err(func, format!("x0.{key} must have {p} values")));
+            }
+            for q in 0..p {
+                x[5 * q + k] = vals[q] * f;
+            }
+        }
+    }
+    Ok(x)
+}
+
+fn inputs(m: &IzhMeanField, v: Option<&Dynamic>, func: &str) -> RResult<Vec<Signal>> {
+    let p = m.pops.len();
+    match v {
+        None => Ok(m.i_ext.iter().map(|&i| Signal::Const(i)).collect()),
+        Some(d) => {
+            let arr = d.clone().try_cast::<Array>().ok_or_else(|| {
+                rt_err(
+                    func,
+                    format!("`I` must be an array of {p} currents (pA) or Signals"),
+                )
+            })?;
+            if arr.len() != p {
+                return Err(rt_err(
+                    func,
+                    format!(
+                        "`I` has {} entries; the model has {p} populations",
+                        arr.len()
+                    ),
+                ));
+            }
+            arr.iter()
+                .enumerate()
+                .map(|(k, x)| signal_of(x, func, &format!("I[{k}]")))
+                .collect()
+        }
+    }
+}
+
+/// Registers the Izhikevich types and functions.
+pub fn register(api: &mut Api) {
+    api.topic(
+        "izhikevich",
+        "Heterogeneous Izhikevich populations (Gast, Solla & Kennedy 2022). Units: ms, mV, pF, nS, pA; rates are reported in Hz. Thresholds are Lorentzian (centre v_theta, half-width delta). The mean field (r, v, u, s_ampa, s_gaba per population) is exact for all-to-all coupling, N -> infinity, a shared recovery variable and infinite spike peak/reset.\n\n```rhai\nlet rs = izh_population(#{ type: \"RS\", delta: 0.5, g_ampa: 15, tau_ampa: 6, d: 10 });\nlet mf = izh_mean_field(#{ populations: [rs], J: [[1.0]], I: [0.0] });\nlet br = mf.continuation(#{ pop: 0, range: [-20, 100] });\nprint(br.folds);\n```",
+    );
+    api.ty::<IzhPop>(
+        "IzhPop",
+        "An Izhikevich population: C (pF), k (nS/mV), v_r, v_theta (threshold centre), delta (Lorentzian half-width), a (1/ms), b (nS), d (pA), g_ampa/g_gaba (nS), tau_ampa/tau_gaba (ms), e_ampa/e_gaba (mV), v_peak/v_reset (mV, spiking model only).",
+        display_pop,
+    );
+    api.func(
+        "izh_population",
+        &["type: string"],
+        "IzhPop",
+        "A named cell type with the reference parameters: \"RS\" (E), \"FS\" (I), \"LTS\" (I), \"IB\" (E); delta = 1 mV.\n\n```rhai\nprint(izh_population(\"FS\"));\n```",
+        |t: &str| -> RResult<IzhPop> { IzhPop::cell_type(t).map_err(err("izh_population")) },
+    );
+    api.func(
+        "izh_population",
+        &["params: map"],
+        "IzhPop",
+        "A population from a cell type (key `type`, default \"RS\") with any parameter overridden: name, C, k, v_r, v_theta, delta, a, b, d, g_ampa, g_gaba, tau_ampa, tau_gaba, e_ampa, e_gaba, v_peak, v_reset, excitatory.\n\n```rhai\nlet fs = izh_population(#{ type: \"FS\", delta: 0.2 });\nprint(fs.delta);\n```",
+        |m: Map| pop_from_map(&m, "izh_population"),
+    );
+    api.func(
+        "izh_cell_types",
+        &[],
+        "array",
+        "Names accepted by izh_population.\n\n```rhai\nprint(izh_cell_types());\n```",
+        || -> Array {
+            CELL_TYPES
+                .iter()
+                .map(|s| Dynamic::from(s.to_string()))
+                .collect()
+        },
+    );
+    for (name, doc, f) in [
+        (
+            "C",
+            "Capacitance (pF).",
+            (|p: &mut IzhPop| p.c) as fn(&mut IzhPop) -> f64,
+        ),
+        ("k", "Gain (nS/mV).", |p: &mut IzhPop| p.k),
+        ("v_r", "Resting potential (mV).", |p: &mut IzhPop| p.v_r),
+        (
+            "v_theta",
+            "Centre of the threshold distribution (mV).",
+            |p: &mut IzhPop| p.v_theta,
+        ),
+        (
+            "delta",
+            "Half-width of the Lorentzian threshold distribution (mV).",
+            |p: &mut IzhPop| p.delta,
+        ),
+        ("a", "Recovery rate (1/ms).", |p: &mut IzhPop| p.a),
+        ("b", "Recovery sensitivity (nS).", |p: &mut IzhPop| p.b),
+        (
+            "d",
+            "Spike-triggered recovery increment (pA).",
+            |p: &mut IzhPop| p.d,
+        ),
+    ] {
+        api.get("IzhPop", name, "float", doc, f);
+    }
+    api.get("IzhPop", "name", "string", "Name.", |p: &mut IzhPop| {
+        p.name.clone()
+    });
+    api.get(
+        "IzhPop",
+        "excitatory",
+        "bool",
+        "Excitatory (AMPA) or inhibitory (GABA) output.",
+        |p: &mut IzhPop| p.excitatory,
+    );
+
+    api.ty::<IzhMeanField>(
+        "IzhMeanField",
+        "The Lorentzian mean field of coupled Izhikevich populations (5 variables each: r, v, u, s_ampa, s_gaba).",
+        |m| format!("IzhMeanField({} populations: {})", m.pops.len(), m.pops.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join(", ")),
+    );
+    api.func(
+        "izh_mean_field",
+        &["params: map"],
+        "IzhMeanField",
+        "A mean-field model. Keys: populations (IzhPop, maps or type names), J (weights, post x pre, >= 0; E presynaptic populations drive AMPA, I ones GABA), I (input current per population, pA).\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\", izh_population(#{ type: \"FS\", delta: 0.8 })],\n                           J: [[16, 16], [4, 4]], I: [50, 30] });\nprint(mf.steady_state().r);\n```",
+        |m: Map| mf_from_map(&m, "izh_mean_field"),
+    );
+    api.method(
+        "IzhMeanField",
+        "steady_state",
+        &[],
+        "map",
+        "The steady state reached from rest (2 s of RK4, then Newton): #{ r (Hz), v, u, s_ampa, s_gaba (per population), eig ([re, im] in 1/ms), stable }, or () when the trajectory does not settle (e.g. on a limit cycle).\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"FS\"], J: [[1]], I: [40] });\nprint(mf.steady_state());\n```",
+        |m: &mut IzhMeanField| -> Dynamic {
+            match m.settle(&m.initial_state()) {
+                Some(x) => {
+                    let eig = m.eigenvalues(&x, &m.i_ext);
+                    let mut s = state_map(m, &x);
+                    s.insert("stable".into(), Dynamic::from(eig.iter().all(|e| e.0 < 0.0)));
+                    s.insert("eig".into(), eig_array(&eig).into());
+                    s.into()
+                }
+                None => Dynamic::UNIT,
+            }
+        },
+    );
+    api.method(
+        "IzhMeanField",
+        "simulate",
+        &["opts: map"],
+        "map",
+        "Integrates the mean field (RK4). Options: duration (ms, 1000), dt (ms, 0.01), every (record every k steps, 10), I (array of currents or Signals per population; default the model's), x0 (a state map as returned here or by steady_state; default rest). Returns #{ t (ms), r (Hz), v, u (arrays per population), last (the final state map) }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nlet s = mf.simulate(#{ duration: 200 });\nprint(s.r[0][s.r[0].len() - 1]);\n```",
+        |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
+            const F: &str = "IzhMeanField.simulate";
+            let o = Opts::new(&opts, F, &["duration", "dt", "every", "I", "x0"])?;
+            let duration = o.f64("duration", 1000.0)?;
+            let dt = o.f64("dt", 0.01)?;
+            let every = o.usize("every", 10)?;
+            let sig = inputs(m, o.raw("I"), F)?;
+            let x0 = state_from(m, o.raw("x0"), F)?;
+            let input = |t: f64| sig.iter().map(|s| s.at(t)).collect::<Vec<f64>>();
+            let (ts, xs) = m.integrate(&x0, duration, dt, every, &input).map_err(err(F))?;
+            let p = m.pops.len();
+            let col = |k: usize, f: f64| -> Array {
+                (0..p)
+                    .map(|q| Dynamic::from_array(xs.iter().map(|x| Dynamic::from(x[5 * q + k] * f)).collect()))
+                    .collect()
+            };
+            let last = state_map(m, xs.last().expect("at least the initial state"));
+            Ok(map_of(vec![
+                ("t", to_array(&ts).into()),
+                ("r", col(0, 1000.0).into()),
+                ("v", col(1, 1.0).into()),
+                ("u", col(2, 1.0).into()),
+                ("last", last.into()),
+            ]))
+        },
+    );
+    api.method(
+        "IzhMeanField",
+        "continuation",
+        &["opts: map"],
+        "map",
+        "Steady-state branch in the input current of one population by pseudo-arclength continuation (both directions from the state reached at the model's inputs, or from x0), with fold and Hopf detection. Options: pop (index, 0), range ([lo, hi] pA, required), step (arclength step, 0.05), max_points (20000), x0 (state map). Returns #{ I (pA per point), r (Hz, [pop][point]), stable (per point), folds [#{ I, r }], hopf [#{ I, r, freq_hz }] }.\n\n```rhai\nlet fs = izh_population(#{ type: \"FS\", delta: 0.5, g_gaba: 15, tau_gaba: 6 });\nlet mf = izh_mean_field(#{ populations: [fs], J: [[1]], I: [0] });\nprint(mf.continuation(#{ range: [0, 200] }).hopf);\n```",
+        |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
+            const F: &str = "IzhMeanField.continuation";
+            let o = Opts::new(&opts, F, &["pop", "range", "step", "max_points", "x0"])?;
+            let pop = o.usize("pop", 0)?;
+            let range = o.opt_vec("range")?.ok_or_else(|| rt_err(F, "`range` [lo, hi] (pA) is required"))?;
+            if range.len() != 2 {
+                return Err(rt_err(F, "`range` must be [lo, hi] (pA)"));
+            }
+            let step = o.f64("step", 0.05)?;
+            if !(step > 0.0 && step <= 10.0) {
+                return Err(rt_err(F, format!("parameter `step` = {step} is invalid: must be in (0, 10]")));
+            }
+            let max_points = o.usize("max_points", 20000)?;
+            let x0 = match o.raw("x0") {
+                Some(_) => state_from(m, o.raw("x0"), F)?,
+                None => m.settle(&m.initial_state()).ok_or_else(|| {
+                    rt_err(F, "no steady state reached from rest at the model's inputs; give x0 near a steady state or change I")
+                })?,
+            };
+            let b = m
+                .continuation(&x0, &Continuation { pop, range: (range[0], range[1]), step, max_points })
+                .map_err(err(F))?;
+            let p = m.pops.len();
+            let rates: Array = (0..p)
+                .map(|q| Dynamic::from_array(b.points.iter().map(|x| Dynamic::from(x.x[5 * q] * 1000.0)).collect()))
+                .collect();
+            let special = |kind: Special| -> Array {
+                b.special
+                    .iter()
+                    .filter(|s| s.kind == kind)
+                    .map(|s| {
+                        let r: Array = (0..p).map(|q| Dynamic::from(s.x[5 * q] * 1000.0)).collect();
+                        let mut mm = map_of(vec![("I", Dynamic::from(s.param)), ("r", r.into())]);
+                        if kind == Special::Hopf {
+                            mm.insert("freq_hz".into(), Dynamic::from(s.freq_hz));
+                        }
+                        Dynamic::from_map(mm)
+                    })
+                    .collect()
+            };
+            Ok(map_of(vec![
+                ("I", to_array(&b.points.iter().map(|x| x.param).collect::<Vec<_>>()).into()),
+                ("r", rates.into()),
+                ("stable", b.points.iter().map(|x| Dynamic::from(x.stable)).collect::<Array>().into()),
+                ("folds", special(Special::Fold).into()),
+                ("hopf", special(Special::Hopf).into()),
+            ]))
+        },
+    );
+    api.method(
+        "IzhMeanField",
+        "resonance",
+        &["opts: map"],
+        "map",
+        "Response to periodic drive I + A sin(2 pi f t) into one population, from the steady state: amplitude of the first Fourier component of each population's rate (Hz) per frequency. Options: freqs (Hz, required), pop (0), amplitude (pA, 1), transient (ms, 500), window (ms, 1000). Frequencies run in parallel. Returns #{ freqs, amplitude ([pop][freq], Hz) }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\", izh_population(#{ type: \"FS\", delta: 0.8 })], J: [[16, 16], [4, 4]], I: [50, 36] });\nprint(mf.resonance(#{ freqs: [5, 12], transient: 200, window: 300 }).amplitude[0]);\n```",
+        |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
+            const F: &str = "IzhMeanField.resonance";
+            let o = Opts::new(&opts, F, &["freqs", "pop", "amplitude", "transient", "window"])?;
+            let freqs = o.opt_vec("freqs")?.ok_or_else(|| rt_err(F, "`freqs` (Hz) is required"))?;
+            let pop = o.usize("pop", 0)?;
+            let amp = o.f64("amplitude", 1.0)?;
+            let transient = o.f64("transient", 500.0)?;
+            let window = o.f64("window", 1000.0)?;
+            let x0 = m.settle(&m.initial_state()).unwrap_or_else(|| m.initial_state());
+            let a = m.resonance(&x0, pop, &freqs, amp, transient, window).map_err(err(F))?;
+            let p = m.pops.len();
+            let by_pop: Array = (0..p)
+                .map(|q| Dynamic::from_array(a.iter().map(|row| Dynamic::from(row[q])).collect()))
+                .collect();
+            Ok(map_of(vec![("freqs", to_array(&freqs).into()), ("amplitude", by_pop.into())]))
+        },
+    );
+    api.method(
+        "IzhMeanField",
+        "spiking",
+        &["opts: map"],
+        "map",
+        "Simulates the spiking network the mean field describes: all-to-all coupling through population gates, Lorentzian thresholds, forward Euler. Options: N (neurons per population, number or array; 1000), duration (ms, 1000), dt (ms, 0.002), bin (ms, 1), I (currents or Signals per population), global_u (true: one recovery variable per population, as the mean field; false: per neuron), thresholds (\"sampled\" (default): Cauchy draws, or \"quantiles\": deterministic quantiles), truncate (true: thresholds limited to [v_r, 2 v_theta - v_r] as in the authors' scripts; the untruncated tails put neurons at extreme thresholds that fire tonically and bias the population mean of v that drives the shared u, which moves the lower fold of the RS-FS window by ~5 pA), seed (1). Returns #{ t (ms), rates (Hz per population per bin), v_mean, wall_s }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nprint(mf.spiking(#{ N: 200, duration: 50, dt: 0.005 }).rates[0].len());\n```",
+        |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
+            const F: &str = "IzhMeanField.spiking";
+            let o = Opts::new(&opts, F, &["N", "duration", "dt", "bin", "I", "global_u", "thresholds", "truncate", "seed"])?;
+            let p = m.pops.len();
+            let n = match o.raw("N") {
+                None => vec![1000; p],
+                Some(v) if v.is_array() => {
+                    let xs = num_vec(v, F, "N")?;
+                    if xs.len() != p {
+                        return Err(rt_err(F, format!("`N` needs {p} sizes")));
+                    }
+                    xs.iter().map(|&x| x as usize).collect()
+                }
+                Some(v) => vec![count(v, F, "N")?; p],
+            };
+            let truncate = o.bool("truncate", true)?;
+            let bounds = |q: &IzhPop| {
+                if truncate { (q.v_r, 2.0 * q.v_theta - q.v_r) } else { (f64::NEG_INFINITY, f64::INFINITY) }
+            };
+            let th = match o.string("thresholds", "sampled")?.as_str() {
+                "quantiles" => m.pops.iter().map(|q| { let (lo, hi) = bounds(q); Thresholds::Quantiles { lo, hi } }).collect(),
+                "sampled" => {
+                    if !truncate {
+                        return Err(rt_err(F, "`thresholds: \"sampled\"` needs `truncate: true` (untruncated Cauchy draws have no mean); use \"quantiles\" for the untruncated distribution"));
+                    }
+                    m.pops.iter().map(|q| { let (lo, hi) = bounds(q); Thresholds::Truncated { lo, hi } }).collect()
+                }
+                other => {
+                    return Err(rt_err(F, format!("parameter `thresholds` = {other:?} is invalid: must be \"quantiles\" or \"sampled\"")));
+                }
+            };
+            let ro = IzhRunOptions {
+                n,
+                input: inputs(m, o.raw("I"), F)?,
+                duration: o.f64("duration", 1000.0)?,
+                dt: o.f64("dt", 0.002)?,
+                bin: o.f64("bin", 1.0)?,
+                global_u: o.bool("global_u", true)?,
+                thresholds: th,
+                seed: o.usize("seed", 1)? as u64,
+            };
+            let r = run(&m.pops, &m.j, &ro).map_err(err(F))?;
+            let arr = |v: &[Vec<f64>]| -> Array { v.iter().map(|x| Dynamic::from_array(to_array(x))).collect() };
+            Ok(map_of(vec![
+                ("t", to_array(&r.t).into()),
+                ("rates", arr(&r.rates).into()),
+                ("v_mean", arr(&r.v_mean).into()),
+                ("wall_s", Dynamic::from(r.wall_s)),
+                ("t_end", Dynamic::from(r.t_end)),
+            ]))
+        },
+    );
+}
