@@ -40,7 +40,7 @@ fn int_erfcx(c: f64, d: f64) -> f64 {
     while lo < top {
         // panels of width up to 1 near 0, growing geometrically (x4) further out: 20-point
         // Gauss-Legendre is exact to rounding on each (erfcx is entire and slowly varying)
-        let hi = (lo + 1.0).max(4.0 * lo).min(top);
+        let hi = if lo < 1.0 { 1.0 } else { 4.0 * lo }.min(top);
         s += quad::panel(lo, hi, |v| v.erfcx());
         lo = hi;
     }
