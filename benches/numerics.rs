@@ -62,5 +62,23 @@ fn map_200(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine_startup, phi, ssn_steady_states, map_200);
+fn fit(c: &mut Criterion) {
+    let lif = Lif::default();
+    c.bench_function("fit_power_law_lif_e", |b| {
+        b.iter(|| {
+            black_box(
+                ssnlab::neuron::powerlaw::fit_lif(&lif, 3.0, (-50.0, 150.0, 0.5), 10.0).unwrap(),
+            )
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    engine_startup,
+    phi,
+    ssn_steady_states,
+    map_200,
+    fit
+);
 criterion_main!(benches);

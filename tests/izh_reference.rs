@@ -228,7 +228,10 @@ fn resonance_peaks_at_the_damped_eigenfrequency() {
     let eig = m.eigenvalues(&x, &m.i_ext);
     let lead = eig.iter().find(|e| e.1.abs() > 1e-9).unwrap();
     let f_eig = lead.1.abs() / (2.0 * std::f64::consts::PI) * 1000.0;
-    assert!(lead.0 < 0.0 && (f_eig - 11.5).abs() < 1.5, "{lead:?} -> {f_eig} Hz");
+    assert!(
+        lead.0 < 0.0 && (f_eig - 11.5).abs() < 1.5,
+        "{lead:?} -> {f_eig} Hz"
+    );
     let freqs: Vec<f64> = (4..=24).map(|f| f as f64).collect();
     let amp = m.resonance(&x, 1, &freqs, 0.5, 400.0, 600.0).unwrap();
     let (k, _) = amp
@@ -236,10 +239,20 @@ fn resonance_peaks_at_the_damped_eigenfrequency() {
         .enumerate()
         .max_by(|a, b| a.1[0].total_cmp(&b.1[0]))
         .unwrap();
-    println!("eigenfrequency {f_eig:.2} Hz; response peak at {} Hz", freqs[k]);
-    assert!((freqs[k] - f_eig).abs() <= 1.5, "peak {} vs {f_eig}", freqs[k]);
+    println!(
+        "eigenfrequency {f_eig:.2} Hz; response peak at {} Hz",
+        freqs[k]
+    );
+    assert!(
+        (freqs[k] - f_eig).abs() <= 1.5,
+        "peak {} vs {f_eig}",
+        freqs[k]
+    );
     // a band-pass response: Q = omega / (2 |Re|) ~ 1.5 here, so the peak is broad
     // (measured 0.60 Hz/pA at 11 Hz against 0.34 at 4 Hz and 0.11 at 24 Hz)
     let last = amp.len() - 1;
-    assert!(amp[k][0] > 1.5 * amp[0][0] && amp[k][0] > 3.0 * amp[last][0], "no resonance: {amp:?}");
+    assert!(
+        amp[k][0] > 1.5 * amp[0][0] && amp[k][0] > 3.0 * amp[last][0],
+        "no resonance: {amp:?}"
+    );
 }
