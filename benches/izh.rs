@@ -44,6 +44,7 @@ fn snn(c: &mut Criterion) {
             },
         ],
         seed: 1,
+        sparse: None,
     };
     let mut g = c.benchmark_group("izh");
     g.throughput(Throughput::Elements(2000 * 5000));

@@ -60,6 +60,76 @@ pub struct IzhRunOptions {
     pub thresholds: Vec<Thresholds>,
     /// Seed of the threshold draws and initial voltages.
     pub seed: u64,
+    /// Sparse random coupling instead of all-to-all population gating (None).
+    pub sparse: Option<Sparse>,
+}
+
+/// Sparse random coupling (as in the later RectiPy networks): every neuron of population k
+/// receives K = max(1, round(p N_m)) inputs from distinct random neurons of population m
+/// (for each J[k][m] > 0), each of weight J[k][m]/K (rows normalised, so the mean input equals
+/// the all-to-all one), through its own AMPA/GABA gates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sparse {
+    /// Connection probability.
+    pub p: f64,
+    /// Seed of the graph.
+    pub seed: u64,
+}
+
+/// Targets of each presynaptic neuron of `m` in population `k`, CSR by presynaptic neuron.
+struct Csr {
+    offsets: Vec<u32>,
+    idx: Vec<u32>,
+    w: f64,
+}
+
+fn build_sparse(n: &[usize], j: &[Vec<f64>], sp: &Sparse) -> Result<Vec<Vec<Option<Csr>>>> {
+    if !(sp.p > 0.0 && sp.p <= 1.0) {
+        return Err(Error::param(
+            "sparse",
+            sp.p,
+            "the connection probability must be in (0, 1]",
+        ));
+    }
+    let p = n.len();
+    let mut out: Vec<Vec<Option<Csr>>> = (0..p).map(|_| (0..p).map(|_| None).collect()).collect();
+    for k in 0..p {
+        for m in 0..p {
+            if j[k][m] == 0.0 {
+                continue;
+            }
+            let kin = ((sp.p * n[m] as f64).round() as usize).clamp(1, n[m]);
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(
+                sp.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul((k * p + m + 1) as u64)),
+            );
+            let mut count = vec![0u32; n[m] + 1];
+            let mut pre_of = Vec::with_capacity(n[k] * kin);
+            for _ in 0..n[k] {
+                let chosen = rand::seq::index::sample(&mut rng, n[m], kin);
+                for pre in chosen.iter() {
+                    count[pre + 1] += 1;
+                    pre_of.push(pre as u32);
+                }
+            }
+            for a in 1..=n[m] {
+                count[a] += count[a - 1];
+            }
+            let mut fill = count.clone();
+            let mut idx = vec![0u32; pre_of.len()];
+            for (e, &pre) in pre_of.iter().enumerate() {
+                let post = (e / kin) as u32;
+                let slot = &mut fill[pre as usize];
+                idx[*slot as usize] = post;
+                *slot += 1;
+            }
+            out[m][k] = Some(Csr {
+                offsets: count,
+                idx,
+                w: j[k][m] / kin as f64,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// What a run recorded.
@@ -183,6 +253,23 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
     };
     let mut sa = vec![0.0; p];
     let mut sg = vec![0.0; p];
+    let sparse = match &o.sparse {
+        Some(sp) => Some(build_sparse(&o.n, j, sp)?),
+        None => None,
+    };
+    // per-neuron gates (sparse coupling only) and this step's spiking neurons
+    let mut psa: Vec<Vec<f64>> =
+        o.n.iter()
+            .map(|&n| {
+                if sparse.is_some() {
+                    vec![0.0; n]
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+    let mut psg: Vec<Vec<f64>> = psa.clone();
+    let mut fired: Vec<Vec<u32>> = vec![Vec::new(); p];
     let mut rates = vec![vec![0.0; nbins]; p];
     let mut vmean = vec![vec![0.0; nbins]; p];
     let mut spikes = vec![0usize; p];
@@ -204,7 +291,34 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
             let mut vsum = 0.0;
             let vk = &mut v[k];
             let th = &theta[k];
-            if o.global_u {
+            if sparse.is_some() {
+                let fk = &mut fired[k];
+                fk.clear();
+                let (sak, sgk) = (&psa[k], &psg[k]);
+                for i in 0..vk.len() {
+                    let x = vk[i];
+                    let (ga, gg) = (q.g_ampa * sak[i], q.g_gaba * sgk[i]);
+                    let u = if o.global_u { u_glob[k] } else { u_n[k][i] };
+                    let mut y = x + inv_c
+                        * (kk * (x - vr) * (x - th[i]) - u
+                            + i_ext
+                            + ga * (q.e_ampa - x)
+                            + gg * (q.e_gaba - x));
+                    if !o.global_u {
+                        u_n[k][i] += dt * q.a * (q.b * (x - vr) - u);
+                    }
+                    if y >= q.v_peak {
+                        y = q.v_reset;
+                        if !o.global_u {
+                            u_n[k][i] += q.d;
+                        }
+                        nsp += 1;
+                        fk.push(i as u32);
+                    }
+                    vsum += y;
+                    vk[i] = y;
+                }
+            } else if o.global_u {
                 let base = i_ext - u_glob[k] + gsa * q.e_ampa + gsg * q.e_gaba;
                 let gtot = gsa + gsg;
                 let (vp, vres) = (q.v_peak, q.v_reset);
@@ -247,6 +361,33 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
             rates[k][b] += nsp as f64;
             vmean[k][b] += vm;
         }
+        // sparse: per-neuron gates decay, then every spike adds J/K to its targets' gate
+        if let Some(csr) = &sparse {
+            for (k, q) in pops.iter().enumerate() {
+                let (da, dg) = ((-dt / q.tau_ampa).exp(), (-dt / q.tau_gaba).exp());
+                psa[k].iter_mut().for_each(|x| *x *= da);
+                psg[k].iter_mut().for_each(|x| *x *= dg);
+            }
+            for m in 0..p {
+                for k in 0..p {
+                    let Some(c) = &csr[m][k] else { continue };
+                    let gate = if pops[m].excitatory {
+                        &mut psa[k]
+                    } else {
+                        &mut psg[k]
+                    };
+                    for &pre in &fired[m] {
+                        let (a, b) = (
+                            c.offsets[pre as usize] as usize,
+                            c.offsets[pre as usize + 1] as usize,
+                        );
+                        for &post in &c.idx[a..b] {
+                            gate[post as usize] += c.w;
+                        }
+                    }
+                }
+            }
+        }
         // gates: exact decay plus the spikes of this step
         for (k, q) in pops.iter().enumerate() {
             let (mut ia, mut ig) = (0.0, 0.0);
@@ -288,4 +429,73 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
         t_end,
         wall_s: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Response of the spiking network to periodic drive: for each frequency f (Hz) the input of
+/// population `pop` becomes its constant base value plus A sin(2π f t) (sampled at 64 points
+/// per period and interpolated linearly); after `transient` ms the amplitude of the first
+/// Fourier component of every population's binned rate is returned (Hz), as
+/// [frequency][population]. `base.duration` is the total run length; frequencies run in
+/// parallel (one network per thread).
+pub fn resonance(
+    pops: &[IzhPop],
+    j: &[Vec<f64>],
+    base: &IzhRunOptions,
+    pop: usize,
+    freqs: &[f64],
+    amplitude: f64,
+    transient: f64,
+) -> Result<Vec<Vec<f64>>> {
+    use rayon::prelude::*;
+    if pop >= pops.len() {
+        return Err(Error::param(
+            "pop",
+            pop,
+            format!("must be below {}", pops.len()),
+        ));
+    }
+    if freqs.iter().any(|f| !(*f > 0.0 && f.is_finite())) {
+        return Err(Error::param(
+            "freqs",
+            format!("{freqs:?}"),
+            "must be positive (Hz)",
+        ));
+    }
+    if !(transient >= 0.0 && transient < base.duration) {
+        return Err(Error::param(
+            "transient",
+            transient,
+            "must be in [0, duration) ms",
+        ));
+    }
+    let i0 = base.input[pop].at(0.0);
+    freqs
+        .par_iter()
+        .map(|&f| {
+            let w = 2.0 * PI * f / 1000.0;
+            let period = 1000.0 / f;
+            let npts = ((base.duration / period) * 64.0).ceil() as usize + 2;
+            let ts: Vec<f64> = (0..npts).map(|i| i as f64 * period / 64.0).collect();
+            let vs: Vec<f64> = ts.iter().map(|&t| i0 + amplitude * (w * t).sin()).collect();
+            let mut o = base.clone();
+            o.input[pop] = Signal::linear(ts, vs)?;
+            let r = run(pops, j, &o)?;
+            // a whole number of periods after the transient
+            let span = ((r.t_end - transient) / period).floor() * period;
+            Ok(r.rates
+                .iter()
+                .map(|rate| {
+                    let (mut re, mut im, mut n) = (0.0f64, 0.0f64, 0.0f64);
+                    for (t, x) in r.t.iter().zip(rate) {
+                        if *t > transient && *t <= transient + span {
+                            re += x * (w * t).cos();
+                            im += x * (w * t).sin();
+                            n += 1.0;
+                        }
+                    }
+                    2.0 * (re * re + im * im).sqrt() / n.max(1.0)
+                })
+                .collect())
+        })
+        .collect()
 }

@@ -5,7 +5,7 @@
 use super::api::Api;
 use super::convert::{Opts, RResult, count, err, map_of, num_matrix, num_vec, rt_err, to_array};
 use super::spiking::signal_of;
-use crate::izh::network::{IzhRunOptions, Thresholds, run};
+use crate::izh::network::{IzhRunOptions, Sparse, Thresholds, run};
 use crate::izh::{CELL_TYPES, Continuation, IzhMeanField, IzhPop, Special};
 use crate::spiking::Signal;
 use rhai::{Array, Dynamic, Map};
@@ -199,6 +199,95 @@ fn inputs(m: &IzhMeanField, v: Option<&Dynamic>, func: &str) -> RResult<Vec<Sign
                 .collect()
         }
     }
+}
+
+const SPIKING_KEYS: [&str; 11] = [
+    "N",
+    "duration",
+    "dt",
+    "bin",
+    "I",
+    "global_u",
+    "thresholds",
+    "truncate",
+    "seed",
+    "sparse",
+    "graph_seed",
+];
+
+/// The run options of `spiking` and `spiking_resonance` from an options map.
+fn spiking_options(m: &IzhMeanField, o: &Opts, func: &str) -> RResult<IzhRunOptions> {
+    let p = m.pops.len();
+    let n = match o.raw("N") {
+        None => vec![1000; p],
+        Some(v) if v.is_array() => {
+            let xs = num_vec(v, func, "N")?;
+            if xs.len() != p {
+                return Err(rt_err(func, format!("`N` needs {p} sizes")));
+            }
+            xs.iter().map(|&x| x as usize).collect()
+        }
+        Some(v) => vec![count(v, func, "N")?; p],
+    };
+    let truncate = o.bool("truncate", true)?;
+    let bounds = |q: &IzhPop| {
+        if truncate {
+            (q.v_r, 2.0 * q.v_theta - q.v_r)
+        } else {
+            (f64::NEG_INFINITY, f64::INFINITY)
+        }
+    };
+    let th = match o.string("thresholds", "sampled")?.as_str() {
+        "quantiles" => m
+            .pops
+            .iter()
+            .map(|q| {
+                let (lo, hi) = bounds(q);
+                Thresholds::Quantiles { lo, hi }
+            })
+            .collect(),
+        "sampled" => {
+            if !truncate {
+                return Err(rt_err(
+                    func,
+                    "`thresholds: \"sampled\"` needs `truncate: true` (untruncated Cauchy draws have no mean); use \"quantiles\" for the untruncated distribution",
+                ));
+            }
+            m.pops
+                .iter()
+                .map(|q| {
+                    let (lo, hi) = bounds(q);
+                    Thresholds::Truncated { lo, hi }
+                })
+                .collect()
+        }
+        other => {
+            return Err(rt_err(
+                func,
+                format!(
+                    "parameter `thresholds` = {other:?} is invalid: must be \"quantiles\" or \"sampled\""
+                ),
+            ));
+        }
+    };
+    let ro = IzhRunOptions {
+        n,
+        input: inputs(m, o.raw("I"), func)?,
+        duration: o.f64("duration", 1000.0)?,
+        dt: o.f64("dt", 0.002)?,
+        bin: o.f64("bin", 1.0)?,
+        global_u: o.bool("global_u", true)?,
+        thresholds: th,
+        seed: o.usize("seed", 1)? as u64,
+        sparse: match o.opt_f64("sparse")? {
+            Some(pc) => Some(Sparse {
+                p: pc,
+                seed: o.usize("graph_seed", 1)? as u64,
+            }),
+            None => None,
+        },
+    };
+    Ok(ro)
 }
 
 /// Registers the Izhikevich types and functions.
@@ -423,48 +512,11 @@ pub fn register(api: &mut Api) {
         "spiking",
         &["opts: map"],
         "map",
-        "Simulates the spiking network the mean field describes: all-to-all coupling through population gates, Lorentzian thresholds, forward Euler. Options: N (neurons per population, number or array; 1000), duration (ms, 1000), dt (ms, 0.002), bin (ms, 1), I (currents or Signals per population), global_u (true: one recovery variable per population, as the mean field; false: per neuron), thresholds (\"sampled\" (default): Cauchy draws, or \"quantiles\": deterministic quantiles), truncate (true: thresholds limited to [v_r, 2 v_theta - v_r] as in the authors' scripts; the untruncated tails put neurons at extreme thresholds that fire tonically and bias the population mean of v that drives the shared u, which moves the lower fold of the RS-FS window by ~5 pA), seed (1). Returns #{ t (ms), rates (Hz per population per bin), v_mean, wall_s }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nprint(mf.spiking(#{ N: 200, duration: 50, dt: 0.005 }).rates[0].len());\n```",
+        "Simulates the spiking network the mean field describes: all-to-all coupling through population gates, Lorentzian thresholds, forward Euler. Options: N (neurons per population, number or array; 1000), duration (ms, 1000), dt (ms, 0.002), bin (ms, 1), I (currents or Signals per population), global_u (true: one recovery variable per population, as the mean field; false: per neuron), thresholds (\"sampled\" (default): Cauchy draws, or \"quantiles\": deterministic quantiles), truncate (true: thresholds limited to [v_r, 2 v_theta - v_r] as in the authors' scripts; the untruncated tails put neurons at extreme thresholds that fire tonically and bias the population mean of v that drives the shared u, which moves the lower fold of the RS-FS window by ~5 pA), seed (1), sparse (connection probability p: sparse random coupling instead of all-to-all gating; each neuron gets K = round(p N) inputs per coupled population with weight J/K through its own gates), graph_seed (1). Returns #{ t (ms), rates (Hz per population per bin), v_mean, wall_s }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nprint(mf.spiking(#{ N: 200, duration: 50, dt: 0.005 }).rates[0].len());\n```",
         |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
             const F: &str = "IzhMeanField.spiking";
-            let o = Opts::new(&opts, F, &["N", "duration", "dt", "bin", "I", "global_u", "thresholds", "truncate", "seed"])?;
-            let p = m.pops.len();
-            let n = match o.raw("N") {
-                None => vec![1000; p],
-                Some(v) if v.is_array() => {
-                    let xs = num_vec(v, F, "N")?;
-                    if xs.len() != p {
-                        return Err(rt_err(F, format!("`N` needs {p} sizes")));
-                    }
-                    xs.iter().map(|&x| x as usize).collect()
-                }
-                Some(v) => vec![count(v, F, "N")?; p],
-            };
-            let truncate = o.bool("truncate", true)?;
-            let bounds = |q: &IzhPop| {
-                if truncate { (q.v_r, 2.0 * q.v_theta - q.v_r) } else { (f64::NEG_INFINITY, f64::INFINITY) }
-            };
-            let th = match o.string("thresholds", "sampled")?.as_str() {
-                "quantiles" => m.pops.iter().map(|q| { let (lo, hi) = bounds(q); Thresholds::Quantiles { lo, hi } }).collect(),
-                "sampled" => {
-                    if !truncate {
-                        return Err(rt_err(F, "`thresholds: \"sampled\"` needs `truncate: true` (untruncated Cauchy draws have no mean); use \"quantiles\" for the untruncated distribution"));
-                    }
-                    m.pops.iter().map(|q| { let (lo, hi) = bounds(q); Thresholds::Truncated { lo, hi } }).collect()
-                }
-                other => {
-                    return Err(rt_err(F, format!("parameter `thresholds` = {other:?} is invalid: must be \"quantiles\" or \"sampled\"")));
-                }
-            };
-            let ro = IzhRunOptions {
-                n,
-                input: inputs(m, o.raw("I"), F)?,
-                duration: o.f64("duration", 1000.0)?,
-                dt: o.f64("dt", 0.002)?,
-                bin: o.f64("bin", 1.0)?,
-                global_u: o.bool("global_u", true)?,
-                thresholds: th,
-                seed: o.usize("seed", 1)? as u64,
-            };
+            let o = Opts::new(&opts, F, &SPIKING_KEYS)?;
+            let ro = spiking_options(m, &o, F)?;
             let r = run(&m.pops, &m.j, &ro).map_err(err(F))?;
             let arr = |v: &[Vec<f64>]| -> Array { v.iter().map(|x| Dynamic::from_array(to_array(x))).collect() };
             Ok(map_of(vec![
@@ -474,6 +526,30 @@ pub fn register(api: &mut Api) {
                 ("wall_s", Dynamic::from(r.wall_s)),
                 ("t_end", Dynamic::from(r.t_end)),
             ]))
+        },
+    );
+    api.method(
+        "IzhMeanField",
+        "spiking_resonance",
+        &["opts: map"],
+        "map",
+        "Resonance curve of the spiking network: runs it (in parallel over frequencies) with I + A sin(2 pi f t) into one population and returns the amplitude of the first Fourier component of each population rate (Hz) after the transient. Options: freqs (Hz, required), pop (0), amplitude (pA, 1), transient (ms, 300), plus every option of `spiking` (duration is the run length per frequency). Returns #{ freqs, amplitude ([pop][freq], Hz) }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nprint(mf.spiking_resonance(#{ freqs: [10], N: 100, duration: 150, transient: 50, dt: 0.005, amplitude: 5 }).amplitude);\n```",
+        |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
+            const F: &str = "IzhMeanField.spiking_resonance";
+            let mut keys: Vec<&str> = SPIKING_KEYS.to_vec();
+            keys.extend(["freqs", "pop", "amplitude", "transient"]);
+            let o = Opts::new(&opts, F, &keys)?;
+            let freqs = o.opt_vec("freqs")?.ok_or_else(|| rt_err(F, "`freqs` (Hz) is required"))?;
+            let pop = o.usize("pop", 0)?;
+            let amp = o.f64("amplitude", 1.0)?;
+            let transient = o.f64("transient", 300.0)?;
+            let ro = spiking_options(m, &o, F)?;
+            let a = crate::izh::network::resonance(&m.pops, &m.j, &ro, pop, &freqs, amp, transient)
+                .map_err(err(F))?;
+            let by_pop: Array = (0..m.pops.len())
+                .map(|q| Dynamic::from_array(a.iter().map(|row| Dynamic::from(row[q])).collect()))
+                .collect();
+            Ok(map_of(vec![("freqs", to_array(&freqs).into()), ("amplitude", by_pop.into())]))
         },
     );
 }
