@@ -14,6 +14,7 @@ pub use error::{Error, Result};
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod io;
 pub mod izh;
+pub mod motif;
 pub mod neuron;
 pub mod plot;
 pub mod rate;
