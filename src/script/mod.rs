@@ -8,6 +8,7 @@ pub mod api;
 pub mod convert;
 mod core;
 mod izh;
+mod motif;
 mod output;
 pub mod spiking;
 mod stdlib;
@@ -56,6 +57,7 @@ fn register_all(api: &mut Api) {
     theory::register(api);
     spiking::register(api);
     izh::register(api);
+    motif::register(api);
     output::register(api);
 }
 

@@ -62,6 +62,15 @@ fn display_net(s: &SpikingNet) -> String {
         let rule = match pr.rule {
             Rule::FixedIndegree { k } => format!("K = {k}"),
             Rule::Bernoulli { p } => format!("p = {p}"),
+            Rule::Sonet {
+                p,
+                recip,
+                conv,
+                div,
+                chain,
+            } => {
+                format!("sonet p = {p}, alpha recip/conv/div/chain = {recip}/{conv}/{div}/{chain}")
+            }
         };
         let syn = match pr.synapse {
             Synapse::Delta => "delta".to_string(),
@@ -476,6 +485,10 @@ fn add_connections(spec: &mut NetSpec, arr: &Array, func: &str) -> RResult<()> {
                 "tau_s",
                 "delay",
                 "allow_autapses",
+                "alpha_recip",
+                "alpha_conv",
+                "alpha_div",
+                "alpha_chain",
             ],
         )?;
         let from = o
@@ -520,11 +533,19 @@ fn add_connections(spec: &mut NetSpec, arr: &Array, func: &str) -> RResult<()> {
                 p: o.opt_f64("p")?
                     .ok_or_else(|| rt_err(func, format!("connections[{i}] needs `p`")))?,
             },
+            "sonet" => Rule::Sonet {
+                p: o.opt_f64("p")?
+                    .ok_or_else(|| rt_err(func, format!("connections[{i}] needs `p`")))?,
+                recip: o.f64("alpha_recip", 0.0)?,
+                conv: o.f64("alpha_conv", 0.0)?,
+                div: o.f64("alpha_div", 0.0)?,
+                chain: o.f64("alpha_chain", 0.0)?,
+            },
             other => {
                 return Err(rt_err(
                     func,
                     format!(
-                        "connections[{i}].rule = {other:?}: must be \"fixed_indegree\" or \"pairwise_bernoulli\""
+                        "connections[{i}].rule = {other:?}: must be \"fixed_indegree\", \"pairwise_bernoulli\" or \"sonet\""
                     ),
                 ));
             }
@@ -596,7 +617,14 @@ fn net_from_params(p: &LifNetwork, extra: Option<&Map>) -> RResult<SpikingNet> {
         let o = Opts::new(
             m,
             F,
-            &["poisson", "connections", "rule", "allow_autapses", "name"],
+            &[
+                "poisson",
+                "connections",
+                "rule",
+                "allow_autapses",
+                "name",
+                "motifs",
+            ],
         )?;
         if let Some(name) = o.opt_string("name")? {
             spec.name = name;
@@ -620,6 +648,56 @@ fn net_from_params(p: &LifNetwork, extra: Option<&Map>) -> RResult<SpikingNet> {
                         ),
                     ));
                 }
+            }
+        }
+        if let Some(v) = o.raw("motifs") {
+            let a = v
+                .clone()
+                .try_cast::<Array>()
+                .ok_or_else(|| rt_err(F, "`motifs` must be an array of #{from, to, alpha_recip, alpha_conv, alpha_div, alpha_chain}"))?;
+            for (i, d) in a.iter().enumerate() {
+                let mm = d
+                    .clone()
+                    .try_cast::<Map>()
+                    .ok_or_else(|| rt_err(F, format!("motifs[{i}] must be a map")))?;
+                let mo = Opts::new(
+                    &mm,
+                    F,
+                    &[
+                        "from",
+                        "to",
+                        "alpha_recip",
+                        "alpha_conv",
+                        "alpha_div",
+                        "alpha_chain",
+                    ],
+                )?;
+                let (from, to) = (mo.string("from", "E")?, mo.string("to", "E")?);
+                let (Some(x), Some(y)) = (spec.pop_index(&to), spec.pop_index(&from)) else {
+                    return Err(rt_err(
+                        F,
+                        format!(
+                            "motifs[{i}]: from = {from:?}, to = {to:?} must name populations (\"E\", \"I\")"
+                        ),
+                    ));
+                };
+                let pr = spec
+                    .projections
+                    .iter_mut()
+                    .find(|pr| pr.post == x && pr.pre == Source::Pop(y))
+                    .ok_or_else(|| {
+                        rt_err(
+                            F,
+                            format!("motifs[{i}]: there is no projection {from} -> {to}"),
+                        )
+                    })?;
+                pr.rule = Rule::Sonet {
+                    p: p.p[x][y],
+                    recip: mo.f64("alpha_recip", 0.0)?,
+                    conv: mo.f64("alpha_conv", 0.0)?,
+                    div: mo.f64("alpha_div", 0.0)?,
+                    chain: mo.f64("alpha_chain", 0.0)?,
+                };
             }
         }
         if let Some(v) = o.raw("poisson") {
@@ -801,7 +879,7 @@ pub fn register(api: &mut Api) {
         "lif_network",
         &["params: LifNetwork", "extra: map"],
         "SpikingNetwork",
-        "As lif_network(params), with extras: poisson ([#{name, N}] input populations), connections (extra projections, e.g. from Poisson inputs: #{from, to, K or p, j, rule, synapse: \"delta\"/\"exp\", tau_s, delay: D or [min, max], allow_autapses}), rule (\"fixed_indegree\" or \"pairwise_bernoulli\" for the E-I projections), allow_autapses, name.\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"), #{\n    poisson: [#{ name: \"X1\", N: 2000 }],\n    connections: [#{ from: \"X1\", to: \"E\", p: 0.5, j: 0.0025 }, #{ from: \"X1\", to: \"I\", p: 0.5, j: 0.0025 }],\n});\nprint(sim.J);\n```",
+        "As lif_network(params), with extras: poisson ([#{name, N}] input populations), connections (extra projections, e.g. from Poisson inputs: #{from, to, K or p, j, rule, synapse: \"delta\"/\"exp\", tau_s, delay: D or [min, max], allow_autapses}), rule (\"fixed_indegree\" or \"pairwise_bernoulli\" for the E-I projections; \"sonet\" in a connection with alpha_recip/alpha_conv/alpha_div/alpha_chain), motifs ([#{from, to, alpha_recip, alpha_conv, alpha_div, alpha_chain}]: the E-I projection from -> to becomes a binary second-order network (SONETs) with the same connection probability; reciprocal and chain motifs need from = to), allow_autapses, name.\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"), #{\n    poisson: [#{ name: \"X1\", N: 2000 }],\n    connections: [#{ from: \"X1\", to: \"E\", p: 0.5, j: 0.0025 }, #{ from: \"X1\", to: \"I\", p: 0.5, j: 0.0025 }],\n});\nprint(sim.J);\n```",
         |p: LifNetwork, m: Map| net_from_params(&p, Some(&m)),
     );
     api.func(

@@ -23,6 +23,13 @@ pub struct PowerLawObj {
     ill: bool,
 }
 
+impl PowerLawObj {
+    /// The law itself.
+    pub(crate) fn law(&self) -> PowerLaw {
+        self.law
+    }
+}
+
 impl From<PowerLaw> for PowerLawObj {
     fn from(law: PowerLaw) -> Self {
         PowerLawObj {

@@ -70,6 +70,71 @@ pub enum Rule {
         /// Connection probability.
         p: f64,
     },
+    /// A binary second-order network (SONETs, [`crate::motif::sonet`]): connection probability
+    /// `p` with motif frequencies P(both edges) = p²(1 + α). Reciprocal and chain motifs need
+    /// the projection to be recurrent (pre = post); convergent and divergent ones work for any
+    /// projection. Autapses are never made. Motifs across different projections are not
+    /// correlated.
+    Sonet {
+        /// Connection probability.
+        p: f64,
+        /// α_recip (recurrent projections only).
+        recip: f64,
+        /// α_conv (≥ 0).
+        conv: f64,
+        /// α_div (≥ 0).
+        div: f64,
+        /// α_chain (recurrent projections only).
+        chain: f64,
+    },
+}
+
+impl Rule {
+    /// The SONET specification of a `Rule::Sonet` projection with `n_post` targets and `n_pre`
+    /// sources (recurrent: one population; otherwise post and pre as two populations with
+    /// only the post ← pre block connected).
+    pub fn sonet(
+        &self,
+        n_post: usize,
+        n_pre: usize,
+        recurrent: bool,
+    ) -> Result<crate::motif::Sonet> {
+        let Rule::Sonet {
+            p,
+            recip,
+            conv,
+            div,
+            chain,
+        } = *self
+        else {
+            return Err(Error::param(
+                "rule",
+                format!("{self:?}"),
+                "not a sonet rule",
+            ));
+        };
+        if recurrent {
+            return crate::motif::Sonet::one_population(n_post, p, recip, conv, div, chain);
+        }
+        if recip != 0.0 || chain != 0.0 {
+            return Err(Error::param(
+                "alpha_recip/alpha_chain",
+                format!("{recip}/{chain}"),
+                "reciprocal and chain motifs need a recurrent projection (from = to); use 0 here",
+            ));
+        }
+        // two populations [post, pre]; only block [0][1] matters (the others are drawn but
+        // discarded)
+        let q = 0.5;
+        crate::motif::Sonet::new(
+            vec![n_post, n_pre],
+            vec![vec![q, p], vec![q, q]],
+            vec![vec![0.0; 2]; 2],
+            vec![vec![0.0, conv], vec![0.0, 0.0]],
+            vec![vec![0.0, div], vec![0.0, 0.0]],
+            vec![0.0, 0.0],
+        )
+    }
 }
 
 /// The synapse model of a projection.
@@ -229,6 +294,13 @@ impl NetSpec {
                         return Err(Error::param(&format!("{what}.p"), p, "must be in [0, 1]"));
                     }
                 }
+                Rule::Sonet { .. } => {
+                    let n_post = self.pops[pr.post].n;
+                    let recurrent = pr.pre == Source::Pop(pr.post);
+                    pr.rule
+                        .sonet(n_post, n_pre, recurrent)
+                        .map_err(|e| Error::param(&what, "sonet rule", e.to_string()))?;
+                }
             }
             check_nonneg(&format!("{what}.j"), pr.j, "mV, a magnitude")?;
             if let Synapse::Exp { tau_s } = pr.synapse {
@@ -296,6 +368,11 @@ impl NetSpec {
             Rule::Bernoulli { p } => {
                 let n = self.source_size(pr.pre).unwrap_or(0);
                 let self_loop = pr.pre == Source::Pop(pr.post) && !pr.allow_autapses;
+                p * (n - usize::from(self_loop)) as f64
+            }
+            Rule::Sonet { p, .. } => {
+                let n = self.source_size(pr.pre).unwrap_or(0);
+                let self_loop = pr.pre == Source::Pop(pr.post);
                 p * (n - usize::from(self_loop)) as f64
             }
         }
@@ -445,6 +522,8 @@ fn sources_of(
                 }
             }
         }
+        // generated whole-projection in `build_sonet_csr`
+        Rule::Sonet { .. } => {}
     }
     if with_delays && let Some((lo, hi, dt)) = dsteps {
         for _ in 0..src.len() {
@@ -468,6 +547,9 @@ pub fn build_csr(spec: &NetSpec, proj_id: usize, seed: u64, dt: f64) -> Result<C
         .ok_or_else(|| Error::param("projection", proj_id, "no such projection"))?;
     let n_pre = spec.source_size(pr.pre)?;
     let n_post = spec.pops[pr.post].n;
+    if let Rule::Sonet { .. } = pr.rule {
+        return build_sonet_csr(pr, proj_id, n_post, n_pre, seed, dt);
+    }
     let self_loop = pr.pre == Source::Pop(pr.post) && !pr.allow_autapses;
     let d_lo = delay_steps(pr.delay.0, dt)?;
     let d_hi = delay_steps(pr.delay.1, dt)?;
@@ -552,6 +634,47 @@ pub fn build_csr(spec: &NetSpec, proj_id: usize, seed: u64, dt: f64) -> Result<C
                 }
             }
         });
+    Ok(Csr {
+        offsets,
+        targets,
+        delays,
+        delay_steps: d_lo,
+        max_delay: d_hi,
+    })
+}
+
+/// CSR of a `Rule::Sonet` projection: the whole graph is sampled (seeded by the network seed
+/// and the projection index), then delays are drawn per connection.
+fn build_sonet_csr(
+    pr: &Projection,
+    proj_id: usize,
+    n_post: usize,
+    n_pre: usize,
+    seed: u64,
+    dt: f64,
+) -> Result<Csr> {
+    let recurrent = pr.pre == Source::Pop(pr.post);
+    let s = pr.rule.sonet(n_post, n_pre, recurrent)?;
+    let g = s.sample(mix_seed(seed, 0x50E7 + proj_id as u64, 0));
+    let (offsets, targets) = if recurrent {
+        g.block_csr(0, 0)
+    } else {
+        g.block_csr(0, 1)
+    };
+    let d_lo = delay_steps(pr.delay.0, dt)?;
+    let d_hi = delay_steps(pr.delay.1, dt)?;
+    let delays = if d_hi > d_lo {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix_seed(seed, 0xDE1A + proj_id as u64, 1));
+        (0..targets.len())
+            .map(|_| {
+                (rng.random_range(pr.delay.0..=pr.delay.1) / dt)
+                    .round()
+                    .max(1.0) as u16
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Csr {
         offsets,
         targets,

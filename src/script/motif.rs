@@ -1,0 +1,738 @@
+//! Rhai bindings of the motif-structured connectivity generators (weighted Gaussian, binary
+//! SONETs), their achieved statistics and spectra, rate-network simulation, the 2P mean field
+//! and fitting.
+
+use super::api::Api;
+use super::convert::{
+    Opts, RResult, err, map_of, num, num_matrix, num_vec, rt_err, to_array, to_matrix,
+};
+use super::spiking::signal_of;
+use super::theory::PowerLawObj;
+use crate::motif::fit::{Free, Targets, fit};
+use crate::motif::gaussian::loadings;
+use crate::motif::ratenet::{RateOptions, simulate};
+use crate::motif::sonet::{Alphas, chain_fraction};
+use crate::motif::{GaussianMotifs, Graph, MotifMeanField, MotifTargets, Phi, Sonet, WeightMatrix};
+use crate::spiking::Signal;
+use rhai::{Array, Dynamic, Map};
+use std::sync::Arc;
+
+/// A sampled weighted matrix (shared, it can be large).
+#[derive(Clone)]
+pub struct MotifMatrix(Arc<WeightMatrix>);
+
+/// A sampled binary graph (shared).
+#[derive(Clone)]
+pub struct MotifGraph(Arc<Graph>);
+
+fn sizes_of(o: &Opts, f: &str) -> RResult<Vec<usize>> {
+    let v = o.raw("N").ok_or_else(|| {
+        rt_err(
+            f,
+            "`N` (neurons, a number or one per population) is required",
+        )
+    })?;
+    let xs = if v.is_array() {
+        num_vec(v, f, "N")?
+    } else {
+        vec![num(v, f, "N")?]
+    };
+    xs.iter()
+        .map(|&x| {
+            if x >= 1.0 && x.fract() == 0.0 && x <= 1e6 {
+                Ok(x as usize)
+            } else {
+                Err(rt_err(
+                    f,
+                    format!("parameter `N` = {x} is invalid: population sizes must be whole numbers in [1, 1e6]"),
+                ))
+            }
+        })
+        .collect()
+}
+
+/// A P × P matrix from a number (broadcast) or a nested array.
+fn mat(o: &Opts, key: &str, p: usize, default: f64, f: &str) -> RResult<Vec<Vec<f64>>> {
+    match o.raw(key) {
+        None => Ok(vec![vec![default; p]; p]),
+        Some(v) if v.is_array() => {
+            let m = num_matrix(v, f, key)?;
+            if m.len() != p || m.iter().any(|r| r.len() != p) {
+                return Err(rt_err(
+                    f,
+                    format!(
+                        "parameter `{key}` must be a number or a {p} x {p} matrix ([post][pre])"
+                    ),
+                ));
+            }
+            Ok(m)
+        }
+        Some(v) => Ok(vec![vec![num(v, f, key)?; p]; p]),
+    }
+}
+
+/// A per-population vector from a number (broadcast) or an array.
+fn vecp(o: &Opts, key: &str, p: usize, default: f64, f: &str) -> RResult<Vec<f64>> {
+    match o.raw(key) {
+        None => Ok(vec![default; p]),
+        Some(v) if v.is_array() => {
+            let x = num_vec(v, f, key)?;
+            if x.len() != p {
+                return Err(rt_err(
+                    f,
+                    format!(
+                        "parameter `{key}` must be a number or an array of {p} values (one per population)"
+                    ),
+                ));
+            }
+            Ok(x)
+        }
+        Some(v) => Ok(vec![num(v, f, key)?; p]),
+    }
+}
+
+const GAUSS_KEYS: [&str; 11] = [
+    "N",
+    "J",
+    "sigma",
+    "kappa_c",
+    "kappa_d",
+    "rho_chain",
+    "rho_recip",
+    "c_conv",
+    "c_div",
+    "c_chain",
+    "name",
+];
+
+fn gaussian_from_map(m: &Map) -> RResult<GaussianMotifs> {
+    const F: &str = "motif_gaussian";
+    let o = Opts::new(m, F, &GAUSS_KEYS)?;
+    let sizes = sizes_of(&o, F)?;
+    let p = sizes.len();
+    let n: usize = sizes.iter().sum();
+    let jbar = mat(&o, "J", p, 0.0, F)?;
+    let sigma = mat(&o, "sigma", p, 1.0, F)?;
+    let recip = mat(&o, "rho_recip", p, 0.0, F)?;
+    let targets = o.has("c_conv") || o.has("c_div") || o.has("c_chain");
+    if targets && (o.has("kappa_c") || o.has("kappa_d") || o.has("rho_chain")) {
+        return Err(rt_err(
+            F,
+            "give either the loadings (kappa_c, kappa_d, rho_chain) or the normalised motif coefficients (c_conv, c_div, c_chain), not both",
+        ));
+    }
+    let (kc, kd, rho) = if targets {
+        let cc = mat(&o, "c_conv", p, 0.0, F)?;
+        let cd = mat(&o, "c_div", p, 0.0, F)?;
+        if p > 1 && o.has("c_chain") {
+            return Err(rt_err(
+                F,
+                "`c_chain` is for one population; with several give rho_chain (per population) and kappa_c/kappa_d",
+            ));
+        }
+        let ch = o.f64("c_chain", 0.0)?;
+        let mut kc = vec![vec![0.0; p]; p];
+        let mut kd = vec![vec![0.0; p]; p];
+        let mut rho = vec![0.0; p];
+        for a in 0..p {
+            for b in 0..p {
+                let t = MotifTargets {
+                    conv: cc[a][b],
+                    div: cd[a][b],
+                    chain: if p == 1 { ch } else { 0.0 },
+                };
+                let (x, y, r) = loadings(n, sigma[a][b], t).map_err(err(F))?;
+                kc[a][b] = x;
+                kd[a][b] = y;
+                if p == 1 {
+                    rho[0] = r;
+                }
+            }
+        }
+        (kc, kd, rho)
+    } else {
+        (
+            mat(&o, "kappa_c", p, 0.0, F)?,
+            mat(&o, "kappa_d", p, 0.0, F)?,
+            vecp(&o, "rho_chain", p, 0.0, F)?,
+        )
+    };
+    GaussianMotifs::new(sizes, jbar, sigma, kc, kd, rho, recip).map_err(err(F))
+}
+
+fn sonet_from_map(m: &Map) -> RResult<Sonet> {
+    const F: &str = "sonet";
+    let o = Opts::new(
+        m,
+        F,
+        &[
+            "N",
+            "p",
+            "alpha_recip",
+            "alpha_conv",
+            "alpha_div",
+            "alpha_chain",
+            "cc_chain",
+        ],
+    )?;
+    let sizes = sizes_of(&o, F)?;
+    let np = sizes.len();
+    let p = mat(&o, "p", np, f64::NAN, F)?;
+    if p.iter().flatten().any(|x| x.is_nan()) {
+        return Err(rt_err(
+            F,
+            "`p` (connection probability, a number or [post][pre] matrix) is required",
+        ));
+    }
+    let ar = mat(&o, "alpha_recip", np, 0.0, F)?;
+    let ac = mat(&o, "alpha_conv", np, 0.0, F)?;
+    let ad = mat(&o, "alpha_div", np, 0.0, F)?;
+    let cc = if o.has("alpha_chain") {
+        if np > 1 || o.has("cc_chain") {
+            return Err(rt_err(
+                F,
+                "`alpha_chain` is for one population (and excludes cc_chain); with several give cc_chain per population in [-1, 1]",
+            ));
+        }
+        vec![
+            chain_fraction(p[0][0], ac[0][0], ad[0][0], o.f64("alpha_chain", 0.0)?)
+                .map_err(err(F))?,
+        ]
+    } else {
+        vecp(&o, "cc_chain", np, 0.0, F)?
+    };
+    Sonet::new(sizes, p, ar, ac, ad, cc).map_err(err(F))
+}
+
+fn phi_of(v: &Dynamic, f: &str) -> RResult<Phi> {
+    if let Some(pl) = v.clone().try_cast::<PowerLawObj>() {
+        let l = pl.law();
+        let phi = Phi::Power {
+            k: l.a,
+            b: l.b,
+            n: l.n,
+        };
+        phi.validate().map_err(|e| rt_err(f, e))?;
+        return Ok(phi);
+    }
+    if v.is_string() {
+        return match v.clone().cast::<String>().as_str() {
+            "relu" => Ok(Phi::RELU),
+            "square" => Ok(Phi::Power {
+                k: 1.0,
+                b: 0.0,
+                n: 2.0,
+            }),
+            other => Err(rt_err(
+                f,
+                format!(
+                    "phi = {other:?}: use \"relu\", \"square\", a PowerLaw or a map #{{ type: \"power\"|\"sigmoid\", ... }}"
+                ),
+            )),
+        };
+    }
+    if v.is_map() {
+        let m = v.clone().cast::<Map>();
+        let o = Opts::new(&m, f, &["type", "k", "b", "n", "max", "gain", "x0"])?;
+        let phi = match o.string("type", "power")?.as_str() {
+            "power" => Phi::Power {
+                k: o.f64("k", 1.0)?,
+                b: o.f64("b", 0.0)?,
+                n: o.f64("n", 1.0)?,
+            },
+            "sigmoid" => Phi::Sigmoid {
+                max: o.f64("max", 1.0)?,
+                gain: o.f64("gain", 1.0)?,
+                x0: o.f64("x0", 0.0)?,
+            },
+            other => {
+                return Err(rt_err(
+                    f,
+                    format!("phi.type = {other:?}: must be \"power\" or \"sigmoid\""),
+                ));
+            }
+        };
+        phi.validate().map_err(|e| rt_err(f, e))?;
+        return Ok(phi);
+    }
+    Err(rt_err(
+        f,
+        "phi must be \"relu\", \"square\", a PowerLaw or a map",
+    ))
+}
+
+fn phis(o: &Opts, p: usize, f: &str) -> RResult<Vec<Phi>> {
+    match o.raw("phi") {
+        None => Ok(vec![Phi::RELU; p]),
+        Some(v) if v.is_array() => {
+            let a = v.clone().cast::<Array>();
+            if a.len() != p {
+                return Err(rt_err(
+                    f,
+                    format!("`phi` has {} entries; give one or {p}", a.len()),
+                ));
+            }
+            a.iter().map(|x| phi_of(x, f)).collect()
+        }
+        Some(v) => Ok(vec![phi_of(v, f)?; p]),
+    }
+}
+
+fn signals(o: &Opts, p: usize, default: &[f64], f: &str) -> RResult<Vec<Signal>> {
+    match o.raw("I") {
+        None => Ok(default.iter().map(|&x| Signal::Const(x)).collect()),
+        Some(v) if v.is_array() => {
+            let a = v.clone().cast::<Array>();
+            if a.len() != p {
+                return Err(rt_err(
+                    f,
+                    format!(
+                        "`I` has {} entries; the network has {p} populations",
+                        a.len()
+                    ),
+                ));
+            }
+            a.iter()
+                .enumerate()
+                .map(|(k, x)| signal_of(x, f, &format!("I[{k}]")))
+                .collect()
+        }
+        Some(v) => Ok(vec![signal_of(v, f, "I")?; p]),
+    }
+}
+
+fn cube(x: &[Vec<Vec<f64>>]) -> Array {
+    x.iter()
+        .map(|m| Dynamic::from_array(to_matrix(m)))
+        .collect()
+}
+
+/// Normalised statistics of a weighted matrix: mean·N, var·N, recip correlation, and
+/// conv/div/chain covariances over √(var·var) (·N when `scale_n`).
+fn weighted_report(
+    sizes: &[usize],
+    mean: &[Vec<f64>],
+    var: &[Vec<f64>],
+    rc: &[Vec<f64>],
+    conv: &dyn Fn(usize, usize, usize) -> f64,
+    div: &dyn Fn(usize, usize, usize) -> f64,
+    chain: &dyn Fn(usize, usize, usize) -> f64,
+) -> Map {
+    let p = sizes.len();
+    let n: f64 = sizes.iter().sum::<usize>() as f64;
+    let sd = |a: usize, b: usize| var[a][b].max(1e-300).sqrt();
+    let m2 = |g: &dyn Fn(usize, usize) -> f64| -> Vec<Vec<f64>> {
+        (0..p).map(|a| (0..p).map(|b| g(a, b)).collect()).collect()
+    };
+    let m3 = |g: &dyn Fn(usize, usize, usize) -> f64| -> Vec<Vec<Vec<f64>>> {
+        (0..p)
+            .map(|a| {
+                (0..p)
+                    .map(|b| (0..p).map(|c| g(a, b, c)).collect())
+                    .collect()
+            })
+            .collect()
+    };
+    map_of(vec![
+        ("mean_N", to_matrix(&m2(&|a, b| mean[a][b] * n)).into()),
+        ("var_N", to_matrix(&m2(&|a, b| var[a][b] * n)).into()),
+        (
+            "recip",
+            to_matrix(&m2(&|a, b| rc[a][b] / (sd(a, b) * sd(b, a)))).into(),
+        ),
+        (
+            "conv_N",
+            cube(&m3(&|a, b, c| conv(a, b, c) / (sd(a, b) * sd(a, c)) * n)).into(),
+        ),
+        (
+            "div_N",
+            cube(&m3(&|b, a, c| div(b, a, c) / (sd(a, b) * sd(c, b)) * n)).into(),
+        ),
+        (
+            "chain_N",
+            cube(&m3(&|a, b, c| chain(a, b, c) / (sd(a, b) * sd(b, c)) * n)).into(),
+        ),
+    ])
+}
+
+fn alphas_map(a: &Alphas) -> Map {
+    map_of(vec![
+        ("p", to_matrix(&a.p).into()),
+        ("recip", to_matrix(&a.recip).into()),
+        ("conv", cube(&a.conv).into()),
+        ("div", cube(&a.div).into()),
+        ("chain", cube(&a.chain).into()),
+    ])
+}
+
+fn eig_array(ev: &[(f64, f64)]) -> Array {
+    ev.iter()
+        .map(|&(re, im)| Dynamic::from_array(to_array(&[re, im])))
+        .collect()
+}
+
+fn mf_state_map(mf: &MotifMeanField, x: &[f64]) -> Map {
+    let p = mf.net.sizes.len();
+    let st = mf.state(&x[..p], &x[p..]);
+    let eig = mf.eigenvalues(x);
+    let bulk = mf.bulk_radius(x);
+    let out = mf.effective_outliers(x);
+    let stable = eig.iter().all(|e| e.0 < 0.0) && bulk < 1.0;
+    map_of(vec![
+        ("m", to_array(&st.m).into()),
+        ("s", to_array(&st.s).into()),
+        ("delta", to_array(&st.delta).into()),
+        ("rate", to_array(&st.rate).into()),
+        ("rate_var", to_array(&st.rate_var).into()),
+        ("gain", to_array(&st.gain).into()),
+        ("eig", eig_array(&eig).into()),
+        ("bulk_radius", Dynamic::from(bulk)),
+        ("effective_outliers", eig_array(&out).into()),
+        ("stable", Dynamic::from(stable)),
+        (
+            "warnings",
+            mf.warnings()
+                .into_iter()
+                .map(Dynamic::from)
+                .collect::<Array>()
+                .into(),
+        ),
+    ])
+}
+
+/// Registers the motif types and functions.
+pub fn register(api: &mut Api) {
+    api.topic(
+        "motifs",
+        "Random networks with second-order motifs (reciprocal, convergent, divergent, chain) and their 2P mean field (Zhang et al. 2026; the construction and the mean field are our reconstruction, see docs/motifs.md). Convention: W[i][j] is the weight from j onto i. Weighted networks: motif_gaussian; binary ones: sonet. Both report achieved statistics beside the predicted ones, and fail naming the violated constraint (chain^2 <= conv * div, ...).\n\n```rhai\nlet g = motif_gaussian(#{ N: 400, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5, rho_chain: 0.5 });\nlet mf = g.mean_field(#{ phi: \"relu\", I: 1.0 });\nprint(mf.steady_state().rate);\n```",
+    );
+    api.ty::<GaussianMotifs>(
+        "MotifGaussian",
+        "A weighted Gaussian network with block statistics and motifs: W_ij = (J_ab + kappa_c_ab a_i + kappa_d_ab b_j)/N + sigma_ab/sqrt(N) Z_ij, with per-neuron factors (a_i, b_i) correlated by rho_chain of the neuron's population and Corr(Z_ij, Z_ji) = rho_recip.",
+        |g| format!("MotifGaussian(N = {:?}, J = {:?}, sigma = {:?}, kappa_c = {:?}, kappa_d = {:?}, rho_chain = {:?}, rho_recip = {:?})", g.sizes, g.jbar, g.sigma, g.kappa_c, g.kappa_d, g.rho_chain, g.rho_recip),
+    );
+    api.func(
+        "motif_gaussian",
+        &["params: map"],
+        "MotifGaussian",
+        "A weighted motif network. Keys: N (number, or one per population), J (mean coupling: number or [post][pre] matrix; mean weight J/N), sigma (spread; weight variance sigma^2/N; default 1), rho_recip (reciprocal correlation, symmetric; 0), and either the loadings kappa_c, kappa_d (numbers or matrices) and rho_chain (number or one per population, in [-1, 1]), or the normalised motif coefficients c_conv, c_div (per block) and, for one population, c_chain (motif covariances over sigma^2/N, all O(1/N); needs c_chain^2 <= c_conv c_div).\n\n```rhai\nlet g = motif_gaussian(#{ N: 300, J: -2.0, sigma: 1.0, c_conv: 0.4 / 300, c_div: 0.3 / 300, c_chain: 0.2 / 300 });\nprint(g.predicted().chain_N);\n```",
+        |m: Map| gaussian_from_map(&m),
+    );
+    api.method(
+        "MotifGaussian",
+        "sample",
+        &["seed: int"],
+        "MotifMatrix",
+        "Samples the dense weight matrix (zero diagonal), seeded; parallel and independent of the number of threads.\n\n```rhai\nlet w = motif_gaussian(#{ N: 200, J: 1.0 }).sample(1);\nprint(w.n);\n```",
+        |g: &mut GaussianMotifs, seed: i64| -> RResult<MotifMatrix> {
+            Ok(MotifMatrix(Arc::new(g.sample(seed as u64).map_err(err("MotifGaussian.sample"))?)))
+        },
+    );
+    api.method(
+        "MotifGaussian",
+        "predicted",
+        &[],
+        "map",
+        "The statistics the construction has in expectation, normalised like MotifMatrix.stats: mean_N, var_N ([post][pre]), recip, conv_N [a][b][c] (shared post in a), div_N [b][a][c] (shared pre in b), chain_N [a][b][c] (k in c -> j in b -> i in a); the last three are covariances over sqrt(var var), times N.\n\n```rhai\nprint(motif_gaussian(#{ N: 100, kappa_c: 1.0, kappa_d: 1.0, rho_chain: 0.5 }).predicted().chain_N);\n```",
+        |g: &mut GaussianMotifs| -> Map {
+            let f = g.field();
+            let p = g.sizes.len();
+            let mean: Vec<Vec<f64>> = (0..p).map(|a| (0..p).map(|b| f.blocks[a][b].mean).collect()).collect();
+            let var: Vec<Vec<f64>> = (0..p).map(|a| (0..p).map(|b| f.var(a, b)).collect()).collect();
+            let rc: Vec<Vec<f64>> = (0..p).map(|a| (0..p).map(|b| f.recip_cov(a, b)).collect()).collect();
+            weighted_report(
+                &g.sizes,
+                &mean,
+                &var,
+                &rc,
+                &|a, b, c| f.conv_cov(a, b, c),
+                &|b, a, c| f.div_cov(b, a, c),
+                &|a, b, c| f.chain_cov(a, b, c),
+            )
+        },
+    );
+    api.method(
+        "MotifGaussian",
+        "predicted_outliers",
+        &[],
+        "array",
+        "Predicted outlier eigenvalues of W ([re, im], decreasing real part): the eigenvalues of the 2P x 2P low-rank matrix [[J F, kappa_d F R], [kappa_c F, 0]] (F = diag(N_b/N), R = diag(rho_chain)); for one population (J +- sqrt(J^2 + 4 kappa_c kappa_d rho))/2. With J < 0 and chain motifs one outlier is positive.\n\n```rhai\nprint(motif_gaussian(#{ N: 100, J: -1.0, kappa_c: 1.0, kappa_d: 1.5, rho_chain: 0.8 }).predicted_outliers());\n```",
+        |g: &mut GaussianMotifs| -> Array { eig_array(&g.predicted_outliers()) },
+    );
+    api.method(
+        "MotifGaussian",
+        "bulk_radius",
+        &[],
+        "float",
+        "Predicted radius of the random bulk of the spectrum of W: sqrt of the spectral radius of [sigma_ab^2 N_b/N].\n\n```rhai\nprint(motif_gaussian(#{ N: 100, sigma: 0.5 }).bulk_radius());\n```",
+        |g: &mut GaussianMotifs| -> f64 { g.bulk_radius() },
+    );
+    api.method(
+        "MotifGaussian",
+        "mean_field",
+        &["opts: map"],
+        "MotifMeanField",
+        "The 2P mean field of rate networks with this connectivity: tau dx/dt = -x + W phi(x) + I. Options: phi (\"relu\", \"square\", a PowerLaw, #{ type: \"power\", k, b, n } or #{ type: \"sigmoid\", max, gain, x0 }; one or one per population; default relu), I (number or one per population; 0), tau (1).\n\n```rhai\nlet g = motif_gaussian(#{ N: 1000, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5, rho_chain: 0.0 });\nprint(g.mean_field(#{ I: 1.0 }).steady_state().m);\n```",
+        |g: &mut GaussianMotifs, opts: Map| -> RResult<MotifMeanField> {
+            const F: &str = "MotifGaussian.mean_field";
+            let o = Opts::new(&opts, F, &["phi", "I", "tau"])?;
+            let p = g.sizes.len();
+            let phi = phis(&o, p, F)?;
+            let i = vecp(&o, "I", p, 0.0, F)?;
+            MotifMeanField::new(g.clone(), phi, i, o.f64("tau", 1.0)?).map_err(err(F))
+        },
+    );
+
+    api.ty::<MotifMatrix>(
+        "MotifMatrix",
+        "A sampled weighted motif matrix (rows postsynaptic).",
+        |m| format!("MotifMatrix(N = {:?})", m.0.sizes),
+    );
+    api.get(
+        "MotifMatrix",
+        "n",
+        "int",
+        "Number of neurons.",
+        |m: &mut MotifMatrix| -> i64 { m.0.w.nrows() as i64 },
+    );
+    api.method(
+        "MotifMatrix",
+        "stats",
+        &[],
+        "map",
+        "Achieved statistics (same keys and normalisation as MotifGaussian.predicted), estimated from block means, row sums and column sums in one parallel pass.\n\n```rhai\nlet w = motif_gaussian(#{ N: 300, J: -1.0, kappa_c: 1.0, kappa_d: 1.0, rho_chain: 0.5 }).sample(2);\nprint(w.stats().chain_N);\n```",
+        |m: &mut MotifMatrix| -> Map {
+            let w = &m.0;
+            let st = crate::motif::block_stats(&w.sizes, |i, j| w.w[[i, j]]);
+            weighted_report(
+                &w.sizes,
+                &st.mean,
+                &st.var,
+                &st.recip_cov,
+                &|a, b, c| st.conv_cov[a][b][c],
+                &|b, a, c| st.div_cov[b][a][c],
+                &|a, b, c| st.chain_cov[a][b][c],
+            )
+        },
+    );
+    api.method(
+        "MotifMatrix",
+        "eigenvalues",
+        &[],
+        "array",
+        "All eigenvalues [re, im] of W (dense real Schur; N <= 3000), sorted by decreasing real part.\n\n```rhai\nprint(motif_gaussian(#{ N: 50, J: 2.0 }).sample(1).eigenvalues()[0]);\n```",
+        |m: &mut MotifMatrix| -> RResult<Array> {
+            let w = &m.0.w;
+            let n = w.nrows();
+            if n > 3000 {
+                return Err(rt_err("MotifMatrix.eigenvalues", format!("N = {n}: the dense eigen-solver is limited to N <= 3000")));
+            }
+            let dm = nalgebra::DMatrix::from_fn(n, n, |i, j| w[[i, j]]);
+            let mut ev: Vec<(f64, f64)> = dm.complex_eigenvalues().iter().map(|c| (c.re, c.im)).collect();
+            ev.sort_by(|a, b| b.0.total_cmp(&a.0));
+            Ok(eig_array(&ev))
+        },
+    );
+    api.method(
+        "MotifMatrix",
+        "simulate",
+        &["opts: map"],
+        "map",
+        "Simulates the rate network tau dx/dt = -x + W phi(x) + I (forward Euler). Options: phi (as in mean_field; relu), I (numbers or Signals per population; 0), tau (1), dt (0.1 tau), duration (200 tau), every (record every k steps; 10), average (average the final statistics over this last stretch; 0), x0 (per-neuron initial state). Returns #{ t, m, rate ([pop][record]), last: #{ m, s, delta, var, rate, rate_var } (s: loading on the input factor, delta: residual variance), x (final per-neuron states), diverged, wall_s }.\n\n```rhai\nlet w = motif_gaussian(#{ N: 300, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5 }).sample(1);\nprint(w.simulate(#{ I: 1.0, duration: 50 }).last.rate);\n```",
+        |m: &mut MotifMatrix, opts: Map| -> RResult<Map> {
+            const F: &str = "MotifMatrix.simulate";
+            let o = Opts::new(&opts, F, &["phi", "I", "tau", "dt", "duration", "every", "average", "x0"])?;
+            let p = m.0.sizes.len();
+            let phi = phis(&o, p, F)?;
+            let sig = signals(&o, p, &vec![0.0; p], F)?;
+            let tau = o.f64("tau", 1.0)?;
+            let ro = RateOptions {
+                tau,
+                dt: o.f64("dt", 0.1 * tau)?,
+                duration: o.f64("duration", 200.0 * tau)?,
+                every: o.usize("every", 10)?,
+                average: o.f64("average", 0.0)?,
+                x0: o.opt_vec("x0")?,
+            };
+            let input = move |t: f64| sig.iter().map(|s| s.at(t)).collect::<Vec<f64>>();
+            let r = simulate(&m.0, &phi, &input, &ro).map_err(err(F))?;
+            let l = &r.last;
+            let last = map_of(vec![
+                ("m", to_array(&l.m).into()),
+                ("s", to_array(&l.s).into()),
+                ("delta", to_array(&l.delta).into()),
+                ("var", to_array(&l.var).into()),
+                ("rate", to_array(&l.rate).into()),
+                ("rate_var", to_array(&l.rate_var).into()),
+            ]);
+            Ok(map_of(vec![
+                ("t", to_array(&r.t).into()),
+                ("m", to_matrix(&r.m).into()),
+                ("rate", to_matrix(&r.rate).into()),
+                ("last", last.into()),
+                ("x", to_array(&r.x).into()),
+                ("diverged", Dynamic::from(r.diverged)),
+                ("wall_s", Dynamic::from(r.wall_s)),
+            ]))
+        },
+    );
+
+    api.ty::<Sonet>(
+        "Sonet",
+        "A binary second-order network specification (SONETs, Zhao et al. 2011, for P populations): thresholded Gaussians with latent factors whose correlations are solved from the motif alphas (P(both edges) = p1 p2 (1 + alpha)).",
+        |s| format!("Sonet(N = {:?}, p = {:?}, chain fractions = {:?})", s.sizes, s.p, s.field.factor_corr),
+    );
+    api.func(
+        "sonet",
+        &["params: map"],
+        "Sonet",
+        "A binary motif network. Keys: N (number or one per population), p (connection probability: number or [post][pre] matrix, in (0, 1)), alpha_recip (symmetric), alpha_conv, alpha_div (>= 0; per block), and alpha_chain (one population) or cc_chain (per population, the chain fraction in [-1, 1] of sqrt(rho_conv rho_div), as SONETs' cc_chain). Infeasible targets fail naming the constraint.\n\n```rhai\nlet s = sonet(#{ N: 500, p: 0.1, alpha_recip: 0.5, alpha_conv: 0.3, alpha_div: 0.2, alpha_chain: 0.1 });\nprint(s.sample(1).alphas().chain);\n```",
+        |m: Map| sonet_from_map(&m),
+    );
+    api.method(
+        "Sonet",
+        "sample",
+        &["seed: int"],
+        "MotifGraph",
+        "Samples the graph (no autapses), seeded and parallel.\n\n```rhai\nprint(sonet(#{ N: 200, p: 0.1 }).sample(3).edges);\n```",
+        |s: &mut Sonet, seed: i64| -> MotifGraph { MotifGraph(Arc::new(s.sample(seed as u64))) },
+    );
+    api.method(
+        "Sonet",
+        "predicted",
+        &[],
+        "map",
+        "Expected connection probabilities and alphas of every motif: p [post][pre], recip [a][b], conv [a][b][c] (shared post in a), div [b][a][c] (shared pre in b), chain [a][b][c] (k in c -> j in b -> i in a).\n\n```rhai\nprint(sonet(#{ N: [80, 20], p: [[0.2, 0.4], [0.3, 0.4]], alpha_conv: 0.2, alpha_div: 0.2, cc_chain: [0.5, 0.0] }).predicted().chain);\n```",
+        |s: &mut Sonet| -> Map { alphas_map(&s.predicted()) },
+    );
+    api.ty::<MotifGraph>("MotifGraph", "A sampled binary motif graph.", |g| {
+        format!("MotifGraph(N = {:?}, {} edges)", g.0.sizes, g.0.edges())
+    });
+    api.get(
+        "MotifGraph",
+        "edges",
+        "int",
+        "Number of edges.",
+        |g: &mut MotifGraph| -> i64 { g.0.edges() as i64 },
+    );
+    api.get(
+        "MotifGraph",
+        "n",
+        "int",
+        "Number of neurons.",
+        |g: &mut MotifGraph| -> i64 { g.0.n() as i64 },
+    );
+    api.method(
+        "MotifGraph",
+        "alphas",
+        &[],
+        "map",
+        "Achieved connection probabilities and motif alphas (same keys as Sonet.predicted), from block means and row/column sums.\n\n```rhai\nprint(sonet(#{ N: 300, p: 0.1, alpha_conv: 0.5 }).sample(1).alphas().conv);\n```",
+        |g: &mut MotifGraph| -> Map { alphas_map(&g.0.alphas()) },
+    );
+    api.method(
+        "MotifGraph",
+        "weighted",
+        &["J: number|matrix"],
+        "MotifMatrix",
+        "The weighted matrix W_ij = J[a][b] A_ij (a number is used for every block), for rate simulations and spectra.\n\n```rhai\nlet w = sonet(#{ N: 200, p: 0.1 }).sample(1).weighted(0.05);\nprint(w.stats().mean_N);\n```",
+        |g: &mut MotifGraph, j: Dynamic| -> RResult<MotifMatrix> {
+            const F: &str = "MotifGraph.weighted";
+            let p = g.0.sizes.len();
+            let jm = if j.is_array() { num_matrix(&j, F, "J")? } else { vec![vec![num(&j, F, "J")?; p]; p] };
+            let w = g.0.weighted(&jm).map_err(err(F))?;
+            Ok(MotifMatrix(Arc::new(WeightMatrix { sizes: g.0.sizes.clone(), w, factors: Some(g.0.factors.clone()) })))
+        },
+    );
+
+    api.ty::<MotifMeanField>(
+        "MotifMeanField",
+        "The 2P mean field of a motif rate network: population means m and input-factor loadings s, with the residual variance delta from the static closure; chain motifs feed s into the means.",
+        |m| format!("MotifMeanField(N = {:?}, phi = {:?}, I = {:?}, tau = {})", m.net.sizes, m.phi, m.input, m.tau),
+    );
+    api.method(
+        "MotifMeanField",
+        "steady_state",
+        &[],
+        "map",
+        "The fixed point (Newton from m = I, s = 0; 200 tau of integration first if needed): #{ m, s, delta, rate, rate_var, gain (<phi'>), eig (of the 2P Jacobian, 1/tau), bulk_radius (of W diag(phi'); > 1: unstable through the bulk), effective_outliers (low-rank eigenvalues times the gains; > 1: unstable), stable, warnings }. Fails when there is none (runaway).\n\n```rhai\nlet g = motif_gaussian(#{ N: 1000, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5, rho_chain: 0.5 });\nprint(g.mean_field(#{ I: 1.0 }).steady_state().rate);\n```",
+        |m: &mut MotifMeanField| -> RResult<Map> {
+            let x = m.steady_state().map_err(err("MotifMeanField.steady_state"))?;
+            Ok(mf_state_map(m, &x))
+        },
+    );
+    api.method(
+        "MotifMeanField",
+        "simulate",
+        &["opts: map"],
+        "map",
+        "Integrates the 2P mean field (RK4). Options: duration (200 tau), dt (0.05 tau), every (10), I (numbers or Signals per population; the model's), x0 ([m..., s...]; default m = 0, s = 0). Returns #{ t, m, s, rate ([pop][record]) }.\n\n```rhai\nlet g = motif_gaussian(#{ N: 1000, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5 });\nprint(g.mean_field(#{ I: 1.0 }).simulate(#{ duration: 20 }).rate[0][-1]);\n```",
+        |m: &mut MotifMeanField, opts: Map| -> RResult<Map> {
+            const F: &str = "MotifMeanField.simulate";
+            let o = Opts::new(&opts, F, &["duration", "dt", "every", "I", "x0"])?;
+            let p = m.net.sizes.len();
+            let sig = signals(&o, p, &m.input, F)?;
+            let x0 = o.opt_vec("x0")?.unwrap_or_else(|| vec![0.0; 2 * p]);
+            let input = |t: f64| sig.iter().map(|s| s.at(t)).collect::<Vec<f64>>();
+            let (ts, xs) = m
+                .integrate(&x0, o.f64("duration", 200.0 * m.tau)?, o.f64("dt", 0.05 * m.tau)?, o.usize("every", 10)?, &input)
+                .map_err(err(F))?;
+            let col = |k: usize| -> Vec<Vec<f64>> { (0..p).map(|q| xs.iter().map(|x| x[k * p + q]).collect()).collect() };
+            let rates: Vec<Vec<f64>> = (0..p)
+                .map(|q| xs.iter().map(|x| m.state(&x[..p], &x[p..]).rate[q]).collect())
+                .collect();
+            Ok(map_of(vec![
+                ("t", to_array(&ts).into()),
+                ("m", to_matrix(&col(0)).into()),
+                ("s", to_matrix(&col(1)).into()),
+                ("rate", to_matrix(&rates).into()),
+            ]))
+        },
+    );
+    api.method(
+        "MotifMeanField",
+        "network",
+        &[],
+        "MotifGaussian",
+        "The connectivity statistics of this mean field (e.g. after a fit), to sample and verify.\n\n```rhai\nlet g = motif_gaussian(#{ N: 100, J: -1.0 });\nprint(g.mean_field(#{ I: 1.0 }).network());\n```",
+        |m: &mut MotifMeanField| -> GaussianMotifs { m.net.clone() },
+    );
+    api.method(
+        "MotifMeanField",
+        "fit",
+        &["opts: map"],
+        "map",
+        "Fits block statistics so that the mean-field fixed point has target per-population mean rates and rate variances (Levenberg-Marquardt). Options: rate (one per population; NaN to skip), rate_var (likewise), free (parameter kinds, P values each: \"I\", \"kappa_c\" (per post population), \"kappa_d\" (per pre population), \"rho_chain\", \"sigma\"; default [\"I\", \"kappa_c\"]). Returns #{ model (the fitted MotifMeanField), rate, rate_var, max_rel_error, converged, iterations, I, kappa_c, kappa_d, rho_chain, sigma }.\n\n```rhai\nlet g = motif_gaussian(#{ N: 1000, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5, rho_chain: 0.3 });\nlet f = g.mean_field(#{ I: 1.0 }).fit(#{ rate: [0.8], rate_var: [0.3] });\nprint(f.max_rel_error);\n```",
+        |m: &mut MotifMeanField, opts: Map| -> RResult<Map> {
+            const F: &str = "MotifMeanField.fit";
+            let o = Opts::new(&opts, F, &["rate", "rate_var", "free"])?;
+            let p = m.net.sizes.len();
+            let rate = o.opt_vec("rate")?.unwrap_or_else(|| vec![f64::NAN; p]);
+            let rate_var = o.opt_vec("rate_var")?.unwrap_or_else(|| vec![f64::NAN; p]);
+            let free: Vec<Free> = match o.raw("free") {
+                None => vec![Free::Input, Free::KappaC],
+                Some(v) => {
+                    let a = v.clone().try_cast::<Array>().ok_or_else(|| rt_err(F, "`free` must be an array of names"))?;
+                    a.iter()
+                        .map(|x| Free::parse(&x.clone().into_string().unwrap_or_default()).map_err(err(F)))
+                        .collect::<RResult<_>>()?
+                }
+            };
+            let r = fit(m, &free, &Targets { rate, rate_var }).map_err(err(F))?;
+            let net = &r.model.net;
+            Ok(map_of(vec![
+                ("rate", to_array(&r.rate).into()),
+                ("rate_var", to_array(&r.rate_var).into()),
+                ("max_rel_error", Dynamic::from(r.max_rel_error)),
+                ("converged", Dynamic::from(r.converged)),
+                ("iterations", Dynamic::from(r.iterations as i64)),
+                ("I", to_array(&r.model.input).into()),
+                ("kappa_c", to_matrix(&net.kappa_c).into()),
+                ("kappa_d", to_matrix(&net.kappa_d).into()),
+                ("rho_chain", to_array(&net.rho_chain).into()),
+                ("sigma", to_matrix(&net.sigma).into()),
+                ("model", Dynamic::from(r.model.clone())),
+            ]))
+        },
+    );
+}
