@@ -197,3 +197,57 @@ fn izh_fs_quick() {
         &["izh_fs.png", "izh_fs.svg", "izh_fs_hopf.csv"],
     );
 }
+
+#[test]
+fn motif_stats_quick() {
+    let so = quick_script(
+        "scripts/motif_stats.rhai",
+        &[
+            "motif_stats.png",
+            "motif_stats.svg",
+            "motif_stats_error.csv",
+            "motif_stats.json",
+        ],
+    );
+    assert!(so.contains("error slope of alpha_recip"), "{so}");
+}
+
+#[test]
+fn motif_meanfield_quick() {
+    let so = quick_script(
+        "scripts/motif_meanfield.rhai",
+        &[
+            "motif_meanfield.png",
+            "motif_meanfield.svg",
+            "motif_meanfield.csv",
+        ],
+    );
+    assert!(so.contains("MF vs simulation"), "{so}");
+}
+
+#[test]
+fn motif_stability_quick() {
+    let so = quick_script(
+        "scripts/motif_stability.rhai",
+        &[
+            "motif_stability.png",
+            "motif_stability.svg",
+            "motif_stability.csv",
+        ],
+    );
+    assert!(so.contains("runs away"), "{so}");
+}
+
+#[test]
+fn motif_fit_quick() {
+    let so = quick_script(
+        "scripts/motif_fit.rhai",
+        &[
+            "motif_fit.png",
+            "motif_fit.svg",
+            "motif_fit.json",
+            "motif_fit_targets.csv",
+        ],
+    );
+    assert!(so.contains("the fit converged"), "{so}");
+}
