@@ -176,7 +176,7 @@ impl Sonet {
         for a in 0..np {
             for b in 0..np {
                 let (ac, ad) = (alpha_conv[a][b], alpha_div[a][b]);
-                if !(ac >= 0.0) || !(ad >= 0.0) {
+                if ac.is_nan() || ad.is_nan() || ac < 0.0 || ad < 0.0 {
                     return Err(Error::param(
                         &format!("alpha_conv/alpha_div[{a}][{b}]"),
                         format!("{ac}/{ad}"),

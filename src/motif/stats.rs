@@ -96,11 +96,10 @@ pub fn block_stats(sizes: &[usize], get: impl Fn(usize, usize) -> f64 + Sync) ->
         .into_par_iter()
         .fold(zero, |mut acc, i| {
             let a = lab[i];
-            for j in 0..n {
+            for (j, &b) in lab.iter().enumerate() {
                 if j == i {
                     continue;
                 }
-                let b = lab[j];
                 let d = get(i, j) - mean[a][b];
                 acc.sq[a * p + b] += d * d;
                 acc.col[j * p + a] += d;
