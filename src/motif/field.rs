@@ -263,6 +263,25 @@ pub fn labels(sizes: &[usize]) -> Vec<usize> {
         .collect()
 }
 
+/// Eigenvalues (re, im) of a small dense matrix, sorted by decreasing real part.
+pub fn sorted_eigenvalues(m: &nalgebra::DMatrix<f64>) -> Vec<(f64, f64)> {
+    let mut ev: Vec<(f64, f64)> = m
+        .complex_eigenvalues()
+        .iter()
+        .map(|c| (c.re, c.im))
+        .collect();
+    ev.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ev
+}
+
+/// Spectral radius of a small dense matrix.
+pub fn spectral_radius(m: &nalgebra::DMatrix<f64>) -> f64 {
+    m.complex_eigenvalues()
+        .iter()
+        .map(|c| c.norm())
+        .fold(0.0, f64::max)
+}
+
 /// Standard normal density.
 pub fn norm_pdf(x: f64) -> f64 {
     (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()

@@ -232,14 +232,7 @@ impl GaussianMotifs {
     pub fn predicted_outliers(&self) -> Vec<(f64, f64)> {
         let m = self.low_rank_matrix();
         let k = m.len();
-        let dm = nalgebra::DMatrix::from_fn(k, k, |i, j| m[i][j]);
-        let mut ev: Vec<(f64, f64)> = dm
-            .complex_eigenvalues()
-            .iter()
-            .map(|c| (c.re, c.im))
-            .collect();
-        ev.sort_by(|x, y| y.0.total_cmp(&x.0));
-        ev
+        super::field::sorted_eigenvalues(&nalgebra::DMatrix::from_fn(k, k, |i, j| m[i][j]))
     }
 
     /// Predicted radius of the random bulk of the spectrum: √ of the spectral radius of
@@ -249,11 +242,7 @@ impl GaussianMotifs {
         let p = self.sizes.len();
         let f = self.fractions();
         let dm = nalgebra::DMatrix::from_fn(p, p, |a, b| self.sigma[a][b].powi(2) * f[b]);
-        dm.complex_eigenvalues()
-            .iter()
-            .map(|c| c.norm())
-            .fold(0.0, f64::max)
-            .sqrt()
+        super::field::spectral_radius(&dm).sqrt()
     }
 }
 

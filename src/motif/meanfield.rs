@@ -22,7 +22,7 @@
 //! I_1 = mΦ(t) + σφ(t), t = m/σ), 128-point Gauss–Legendre for non-integer exponents, and
 //! 64-point Gauss–Hermite for smooth nonlinearities.
 
-use super::field::{gl128, norm_cdf, norm_pdf};
+use super::field::{gl128, norm_cdf, norm_pdf, sorted_eigenvalues, spectral_radius};
 use super::gaussian::GaussianMotifs;
 use crate::error::{Error, Result};
 use nalgebra::DMatrix;
@@ -416,14 +416,7 @@ impl MotifMeanField {
 
     /// Eigenvalues (re, im) of the Jacobian in units of 1/τ, sorted by decreasing real part.
     pub fn eigenvalues(&self, x: &[f64]) -> Vec<(f64, f64)> {
-        let mut ev: Vec<(f64, f64)> = self
-            .jacobian(x)
-            .complex_eigenvalues()
-            .iter()
-            .map(|c| (c.re / self.tau, c.im / self.tau))
-            .collect();
-        ev.sort_by(|a, b| b.0.total_cmp(&a.0));
-        ev
+        sorted_eigenvalues(&(self.jacobian(x) / self.tau))
     }
 
     /// Radius of the random bulk of the linearised network's connectivity W·diag(φ'(x)):
@@ -438,11 +431,7 @@ impl MotifMeanField {
             .map(|b| self.phi[b].moments(m[b], s[b] * s[b] + delta[b]).dsq)
             .collect();
         let dm = DMatrix::from_fn(p, p, |a, b| f[b] * self.net.sigma[a][b].powi(2) * dsq[b]);
-        dm.complex_eigenvalues()
-            .iter()
-            .map(|c| c.norm())
-            .fold(0.0, f64::max)
-            .sqrt()
+        spectral_radius(&dm).sqrt()
     }
 
     /// The low-rank outliers scaled by the population gains: eigenvalues of
@@ -453,14 +442,9 @@ impl MotifMeanField {
         let p = self.p();
         let st = self.state(&x[..p], &x[p..]);
         let m = self.net.low_rank_matrix();
-        let dm = DMatrix::from_fn(2 * p, 2 * p, |r, c| m[r][c] * st.gain[c % p]);
-        let mut ev: Vec<(f64, f64)> = dm
-            .complex_eigenvalues()
-            .iter()
-            .map(|c| (c.re, c.im))
-            .collect();
-        ev.sort_by(|a, b| b.0.total_cmp(&a.0));
-        ev
+        sorted_eigenvalues(&DMatrix::from_fn(2 * p, 2 * p, |r, c| {
+            m[r][c] * st.gain[c % p]
+        }))
     }
 
     /// Integrates the mean field with classic RK4 from `x0` for `duration` (units of τ's time)

@@ -17,7 +17,7 @@
 //! correlation reachable by the pair noise; every α within the range a bivariate normal can
 //! give.
 
-use super::field::{Block, Factors, Field, bvn_upper, norm_isf, norm_sf};
+use super::field::{Block, Factors, Field, bvn_upper, norm_isf};
 use super::stats::{BlockStats, block_stats};
 use crate::error::{Error, Result};
 
@@ -400,11 +400,6 @@ impl Graph {
         }
         (offsets, targets)
     }
-}
-
-/// Expected probability of an edge in a block with standardised threshold h: Q(h).
-pub fn edge_probability(h: f64) -> f64 {
-    norm_sf(h)
 }
 
 #[cfg(test)]
