@@ -48,6 +48,17 @@ impl PowerLaw {
             0.0
         }
     }
+    /// (ν, dν/dμ) at μ with one `powf`.
+    #[inline]
+    pub fn rate_deriv(&self, mu: f64) -> (f64, f64) {
+        let x = mu - self.b;
+        if x > 0.0 {
+            let xn1 = x.powf(self.n - 1.0);
+            (self.a * xn1 * x, self.a * self.n * xn1)
+        } else {
+            (0.0, 0.0)
+        }
+    }
     /// dν/dμ expressed through the rate: n a^{1/n} ν^{(n−1)/n}.
     #[inline]
     pub fn gain_at_rate(&self, nu: f64) -> f64 {

@@ -21,111 +21,213 @@ pub struct Root {
     pub double: bool,
 }
 
-/// Brent's method on a bracket with f(a)·f(b) ≤ 0.
+/// Brent's method (zeroin: inverse quadratic interpolation, secant and bisection) on a
+/// bracket with f(a)·f(b) ≤ 0, converged to a relative accuracy of 2 ulp (absolute
+/// 1e-300 near 0). One evaluation of f per iteration, at most 400 iterations. Without a
+/// sign change it returns whichever end point has the smaller |f|.
+///
+/// Written here rather than taken from the `roots` crate, whose Brent uses an absolute
+/// tolerance (so never converges for |x| ≫ 1 at 1e-15) and evaluates f twice per iteration.
 pub fn brent(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
-    let (fa, fb) = (f(a), f(b));
+    let (mut a, mut b) = (a, b);
+    let (mut fa, mut fb) = (f(a), f(b));
     if fa == 0.0 {
         return a;
     }
     if fb == 0.0 {
         return b;
     }
-    let mut conv = roots::SimpleConvergency {
-        eps: 1e-15,
-        max_iter: 300,
-    };
-    match roots::find_root_brent(a, b, &f, &mut conv) {
-        Ok(x) => x,
-        Err(_) => {
-            // Fall back to bisection.
-            let (mut lo, mut hi, mut flo) = (a, b, fa);
-            for _ in 0..200 {
-                let m = 0.5 * (lo + hi);
-                let fm = f(m);
-                if fm == 0.0 {
-                    return m;
-                }
-                if (fm > 0.0) == (flo > 0.0) {
-                    lo = m;
-                    flo = fm;
-                } else {
-                    hi = m;
-                }
+    if (fa > 0.0) == (fb > 0.0) || fa.is_nan() || fb.is_nan() {
+        return if fa.abs() <= fb.abs() { a } else { b };
+    }
+    let (mut c, mut fc) = (b, fb);
+    let (mut d, mut e) = (b - a, b - a);
+    for _ in 0..400 {
+        if (fb > 0.0) == (fc > 0.0) {
+            c = a;
+            fc = fa;
+            d = b - a;
+            e = d;
+        }
+        if fc.abs() < fb.abs() {
+            a = b;
+            b = c;
+            c = a;
+            fa = fb;
+            fb = fc;
+            fc = fa;
+        }
+        let tol = 2.0 * f64::EPSILON * b.abs() + 0.5e-300;
+        let m = 0.5 * (c - b);
+        if m.abs() <= tol || fb == 0.0 {
+            return b;
+        }
+        if e.abs() >= tol && fa.abs() > fb.abs() {
+            // Interpolate: secant when only two distinct points, inverse quadratic otherwise.
+            let s = fb / fa;
+            let (mut p, mut q) = if a == c {
+                (2.0 * m * s, 1.0 - s)
+            } else {
+                let qq = fa / fc;
+                let r = fb / fc;
+                (
+                    s * (2.0 * m * qq * (qq - r) - (b - a) * (r - 1.0)),
+                    (qq - 1.0) * (r - 1.0) * (s - 1.0),
+                )
+            };
+            if p > 0.0 {
+                q = -q;
+            } else {
+                p = -p;
             }
-            0.5 * (lo + hi)
-        }
-    }
-}
-
-fn line(x1: f64, y1: f64, x2: f64, y2: f64) -> impl Fn(f64) -> f64 {
-    move |x| {
-        if x2 == x1 {
-            y1
+            if 2.0 * p < (3.0 * m * q - (tol * q).abs()).min((e * q).abs()) {
+                e = d;
+                d = p / q;
+            } else {
+                d = m;
+                e = m;
+            }
         } else {
-            y1 + (y2 - y1) * (x - x1) / (x2 - x1)
+            d = m;
+            e = m;
         }
+        a = b;
+        fa = fb;
+        b += if d.abs() > tol { d } else { tol.copysign(m) };
+        fb = f(b);
+        if fb.is_nan() {
+            // Leave the last good bracket to bisection of what is known.
+            return a;
+        }
+    }
+    b
+}
+
+/// Values and derivatives (p, p′, q, q′) of the two convex parts at one point.
+#[derive(Debug, Clone, Copy)]
+pub struct DcEval {
+    /// p(x).
+    pub p: f64,
+    /// p′(x).
+    pub dp: f64,
+    /// q(x).
+    pub q: f64,
+    /// q′(x).
+    pub dq: f64,
+}
+
+impl DcEval {
+    /// h = p − q.
+    #[inline]
+    pub fn h(&self) -> f64 {
+        self.p - self.q
     }
 }
 
-/// Every root of p(x) − q(x) on [lo, hi], p and q convex, each given as value+derivative.
-pub fn dc_roots(
-    p: &dyn Fn(f64) -> ValDeriv,
-    q: &dyn Fn(f64) -> ValDeriv,
-    lo: f64,
-    hi: f64,
-) -> Vec<Root> {
-    let h = |x: f64| p(x).0 - q(x).0;
+/// Lower bound of a convex f on [x1, x2] from the two end tangents, minus the chord of a
+/// convex g: max(tangents of f) − chord(g), minimised over the corners of that piecewise
+/// linear function (x1, x2 and the tangents' crossing).
+#[inline]
+fn tangent_minus_chord(x1: f64, x2: f64, f: [f64; 4], g: [f64; 4]) -> f64 {
+    // f = [f1, df1, f2, df2], g = [g1, _, g2, _].
+    let [f1, df1, f2, df2] = f;
+    let [g1, _, g2, _] = g;
+    let chord = |x: f64| {
+        if x2 == x1 {
+            g1
+        } else {
+            g1 + (g2 - g1) * (x - x1) / (x2 - x1)
+        }
+    };
+    let tan = |x: f64| (f1 + df1 * (x - x1)).max(f2 + df2 * (x - x2));
+    let mut m = (tan(x1) - chord(x1)).min(tan(x2) - chord(x2));
+    if df2 != df1 {
+        let xi = (f2 - df2 * x2 - f1 + df1 * x1) / (df1 - df2);
+        if xi > x1 && xi < x2 {
+            m = m.min(tan(xi) - chord(xi));
+        }
+    }
+    m
+}
+
+/// The root of h = p − q in [x1, x2] where h is monotone and changes sign: Newton steps
+/// with h′ = p′ − q′ (free with the values), safeguarded by the shrinking bracket and
+/// falling back to bisection when a step leaves it or stalls. Converged to 4 ulp.
+fn newton_bracketed(pq: &dyn Fn(f64) -> DcEval, x1: f64, h1: f64, x2: f64, h2: f64) -> f64 {
+    // Keep h(lo) < 0 < h(hi) (lo may be to the right of hi).
+    let (mut lo, mut hi) = if h1 < 0.0 { (x1, x2) } else { (x2, x1) };
+    // Start from the secant point of the bracket.
+    let mut x = x1 + (x2 - x1) * h1 / (h1 - h2);
+    if !(x.is_finite() && x > x1.min(x2) && x < x1.max(x2)) {
+        x = 0.5 * (x1 + x2);
+    }
+    let mut dx_old = (x2 - x1).abs();
+    for _ in 0..200 {
+        let e = pq(x);
+        let (h, dh) = (e.h(), e.dp - e.dq);
+        if h == 0.0 || !h.is_finite() {
+            return x;
+        }
+        if h < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let step = h / dh;
+        if step.abs() <= 4.0 * f64::EPSILON * x.abs().max(f64::MIN_POSITIVE) {
+            return x - step;
+        }
+        let newton = x - step;
+        // Newton while it stays inside the bracket and keeps shrinking the step; otherwise
+        // bisect (geometrically across decades, as the roots span many).
+        let inside = newton.is_finite() && (newton - lo) * (newton - hi) < 0.0;
+        let step_ok = inside && step.abs() <= 0.9 * dx_old;
+        let (a, b) = (lo.min(hi), lo.max(hi));
+        let next = if step_ok {
+            newton
+        } else if a > 0.0 && b / a > 4.0 {
+            (a * b).sqrt()
+        } else {
+            0.5 * (a + b)
+        };
+        dx_old = (next - x).abs();
+        if dx_old <= 4.0 * f64::EPSILON * next.abs().max(f64::MIN_POSITIVE)
+            || (hi - lo).abs() <= 4.0 * f64::EPSILON * lo.abs().max(hi.abs())
+        {
+            return next;
+        }
+        x = next;
+    }
+    x
+}
+
+/// Every root of p(x) − q(x) on [lo, hi], p and q convex; `pq` returns both with their
+/// derivatives at one point (so shared work, e.g. one `powf`, is done once). Each point is
+/// evaluated once: end-point values travel with the sub-intervals.
+pub fn dc_roots(pq: &dyn Fn(f64) -> DcEval, lo: f64, hi: f64) -> Vec<Root> {
     let mut out: Vec<Root> = Vec::new();
-    let mut stack = vec![(lo, hi, 0u32)];
+    let mut stack = vec![(lo, hi, pq(lo), pq(hi), 0u32)];
     let mut budget = 200_000usize;
-    while let Some((x1, x2, depth)) = stack.pop() {
+    while let Some((x1, x2, e1, e2, depth)) = stack.pop() {
         if budget == 0 {
             break;
         }
         budget -= 1;
-        let (p1, dp1) = p(x1);
-        let (p2, dp2) = p(x2);
-        let (q1, dq1) = q(x1);
-        let (q2, dq2) = q(x2);
-        let (h1, h2) = (p1 - q1, p2 - q2);
+        let (h1, h2) = (e1.h(), e2.h());
         if !(h1.is_finite() && h2.is_finite()) {
             continue;
         }
-        // Lower bound: max(tangents of p) − chord(q); convex piecewise linear, check corners.
-        let tp1 = move |x: f64| p1 + dp1 * (x - x1);
-        let tp2 = move |x: f64| p2 + dp2 * (x - x2);
-        let cq = line(x1, q1, x2, q2);
-        let mut cand = vec![x1, x2];
-        if dp2 != dp1 {
-            let xi = (p2 - dp2 * x2 - p1 + dp1 * x1) / (dp1 - dp2);
-            if xi > x1 && xi < x2 {
-                cand.push(xi);
-            }
-        }
-        let lower = cand
-            .iter()
-            .map(|&x| tp1(x).max(tp2(x)) - cq(x))
-            .fold(f64::INFINITY, f64::min);
-        // Upper bound: chord(p) − max(tangents of q); concave piecewise linear.
-        let tq1 = move |x: f64| q1 + dq1 * (x - x1);
-        let tq2 = move |x: f64| q2 + dq2 * (x - x2);
-        let cp = line(x1, p1, x2, p2);
-        let mut cand = vec![x1, x2];
-        if dq2 != dq1 {
-            let xi = (q2 - dq2 * x2 - q1 + dq1 * x1) / (dq1 - dq2);
-            if xi > x1 && xi < x2 {
-                cand.push(xi);
-            }
-        }
-        let upper = cand
-            .iter()
-            .map(|&x| cp(x) - tq1(x).max(tq2(x)))
-            .fold(f64::NEG_INFINITY, f64::max);
+        // Lower bound: max(tangents of p) − chord(q); upper bound: chord(p) − max(tangents
+        // of q), i.e. −(max(tangents of q) − chord(p)).
+        let pv = [e1.p, e1.dp, e2.p, e2.dp];
+        let qv = [e1.q, e1.dq, e2.q, e2.dq];
+        let lower = tangent_minus_chord(x1, x2, pv, qv);
+        let upper = -tangent_minus_chord(x1, x2, qv, pv);
         if lower > 0.0 || upper < 0.0 {
             continue;
         }
-        let dmin = dp1 - dq2;
-        let dmax = dp2 - dq1;
+        let dmin = e1.dp - e2.dq;
+        let dmax = e2.dp - e1.dq;
         if dmin > 0.0 || dmax < 0.0 {
             if h1 == 0.0 {
                 out.push(Root {
@@ -139,7 +241,7 @@ pub fn dc_roots(
                 });
             } else if (h1 > 0.0) != (h2 > 0.0) {
                 out.push(Root {
-                    x: brent(h, x1, x2),
+                    x: newton_bracketed(pq, x1, h1, x2, h2),
                     double: false,
                 });
             }
@@ -148,8 +250,9 @@ pub fn dc_roots(
         let width = x2 - x1;
         if width <= 1e-13 * x2.abs().max(1e-300) || depth > 400 {
             let xm = 0.5 * (x1 + x2);
-            let scale = p(xm).0.abs() + q(xm).0.abs() + 1e-300;
-            if h(xm).abs() <= 1e-9 * scale || (h1 > 0.0) != (h2 > 0.0) {
+            let em = pq(xm);
+            let scale = em.p.abs() + em.q.abs() + 1e-300;
+            if em.h().abs() <= 1e-9 * scale || (h1 > 0.0) != (h2 > 0.0) {
                 out.push(Root {
                     x: xm,
                     double: true,
@@ -162,12 +265,39 @@ pub fn dc_roots(
         } else {
             0.5 * (x1 + x2)
         };
-        stack.push((xm, x2, depth + 1));
-        stack.push((x1, xm, depth + 1));
+        let em = pq(xm);
+        stack.push((xm, x2, em, e2, depth + 1));
+        stack.push((x1, xm, e1, em, depth + 1));
     }
     out.sort_by(|a, b| a.x.total_cmp(&b.x));
-    out.dedup_by(|a, b| (a.x - b.x).abs() <= 1e-12 * a.x.abs().max(b.x.abs()).max(1e-300));
-    out
+    // Near a tangential root h rounds to exactly 0 on a whole small interval, and several
+    // sub-intervals report a "root": merge neighbours between which h stays at round-off
+    // level into one double root at the cluster's centre.
+    let flat = |x: f64| {
+        let e = pq(x);
+        e.h().abs() <= 1e-12 * (e.p.abs() + e.q.abs())
+    };
+    let mut merged: Vec<Root> = Vec::with_capacity(out.len());
+    let mut i = 0;
+    while i < out.len() {
+        let mut j = i;
+        while j + 1 < out.len()
+            && (out[j + 1].x - out[j].x <= 1e-12 * out[j + 1].x.abs().max(1e-300)
+                || flat(0.5 * (out[j].x + out[j + 1].x)))
+        {
+            j += 1;
+        }
+        merged.push(if j == i {
+            out[i]
+        } else {
+            Root {
+                x: 0.5 * (out[i].x + out[j].x),
+                double: true,
+            }
+        });
+        i = j + 1;
+    }
+    merged
 }
 
 /// Every root (at most two) of a concave function g on [lo, ∞), given its value and the
@@ -200,4 +330,64 @@ pub fn concave_roots(g: &dyn Fn(f64) -> f64, lo: f64, xmax: Option<f64>) -> Vec<
     out.sort_by(f64::total_cmp);
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn brent_converges_to_ulps_with_few_evaluations() {
+        // Roots of known location at very different scales; relative accuracy 4 ulp.
+        for &(root, lo, hi) in &[
+            (2f64.sqrt(), 0.0, 3.0),
+            (1.0e4 * 3f64.sqrt(), 0.0, 1.0e5),
+            (1.0e-7, 0.0, 1.0),
+            (-2.5, -10.0, 0.0),
+        ] {
+            let n = Cell::new(0);
+            let f = |x: f64| {
+                n.set(n.get() + 1);
+                (x - root) * (1.0 + x * x / (1.0 + root * root))
+            };
+            let x = brent(f, lo, hi);
+            assert!(
+                (x - root).abs() <= 4.0 * f64::EPSILON * root.abs(),
+                "root {root}: got {x}"
+            );
+            assert!(n.get() <= 80, "root {root}: {} evaluations", n.get());
+        }
+        // A root where f is flat (x³): bisection safeguards still converge.
+        let x = brent(|x| (x - 0.3).powi(3), 0.0, 1.0);
+        assert!((x - 0.3).abs() < 1e-5);
+        // No sign change: the better end point.
+        assert_eq!(brent(|x| x * x + 1.0, -1.0, 2.0), -1.0);
+        // Exact zero at an end point.
+        assert_eq!(brent(|x| x - 1.0, 1.0, 2.0), 1.0);
+    }
+
+    #[test]
+    fn dc_roots_finds_every_root_of_a_dc_function() {
+        // p = x², q = 3x − 2 (linear is convex): roots 1 and 2. Then a tangential (double)
+        // root: p = (x − 1)² + 1 touches q = 1 at x = 1.
+        let pq = |x: f64| DcEval {
+            p: x * x,
+            dp: 2.0 * x,
+            q: 3.0 * x - 2.0,
+            dq: 3.0,
+        };
+        let r = dc_roots(&pq, 0.0, 10.0);
+        assert_eq!(r.len(), 2);
+        assert!((r[0].x - 1.0).abs() < 1e-14 && (r[1].x - 2.0).abs() < 1e-14);
+        let pq = |x: f64| DcEval {
+            p: (x - 1.0) * (x - 1.0) + 1.0,
+            dp: 2.0 * (x - 1.0),
+            q: 1.0,
+            dq: 0.0,
+        };
+        let r = dc_roots(&pq, 0.0, 3.0);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!((r[0].x - 1.0).abs() < 1e-6 && r[0].double);
+    }
 }

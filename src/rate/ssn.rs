@@ -14,7 +14,7 @@
 //! For P > 2 a multi-start damped Newton method with de-duplication is used (completeness not
 //! guaranteed; see [`Ssn::steady_states`]).
 
-use super::roots::{brent, concave_roots, dc_roots};
+use super::roots::{DcEval, brent, concave_roots, dc_roots};
 use crate::error::{Error, Result, check_finite, check_positive};
 use crate::neuron::PowerLaw;
 use nalgebra::{DMatrix, DVector};
@@ -209,7 +209,9 @@ impl Ssn {
             )));
         }
         for (i, &m) in mu_ext.iter().enumerate() {
-            check_finite(&format!("mu_ext[{i}]"), m, "mV/s")?;
+            if !m.is_finite() {
+                check_finite(&format!("mu_ext[{i}]"), m, "mV/s")?;
+            }
         }
         Ok(())
     }
@@ -230,11 +232,36 @@ impl Ssn {
         })
     }
 
+    /// (I − G W) x = r for P = 2 by Cramer's rule; None when singular.
+    fn solve2(&self, g: &[f64], r: &[f64]) -> Option<[f64; 2]> {
+        let k = |x: usize, y: usize| (if x == y { 1.0 } else { 0.0 }) - g[x] * self.w(x, y);
+        let (k00, k01, k10, k11) = (k(0, 0), k(0, 1), k(1, 0), k(1, 1));
+        let det = k00 * k11 - k01 * k10;
+        if det == 0.0 || !det.is_finite() {
+            return None;
+        }
+        Some([
+            (r[0] * k11 - k01 * r[1]) / det,
+            (k00 * r[1] - k10 * r[0]) / det,
+        ])
+    }
+
+    /// Solves (I − G W) x = r; closed form for P = 2, LU otherwise. None when singular.
+    fn solve_one_minus_gw(&self, g: &[f64], r: &[f64]) -> Option<Vec<f64>> {
+        if self.size() == 2 {
+            return self.solve2(g, r).map(|x| x.to_vec());
+        }
+        self.one_minus_gw(g)
+            .lu()
+            .solve(&DVector::from_column_slice(r))
+            .map(|d| d.iter().copied().collect())
+    }
+
     /// Classifies a fixed point: Jacobian, eigenvalues, ISN, linear response along `dir`.
     pub fn classify(&self, nu: &[f64], mu_ext: &[f64], dir: &[f64]) -> SteadyState {
         let p = self.size();
         let mu = self.total_input(nu, mu_ext);
-        let g: Vec<f64> = (0..p).map(|x| self.f[x].deriv(mu[x])).collect();
+        let (rates, g): (Vec<f64>, Vec<f64>) = (0..p).map(|x| self.f[x].rate_deriv(mu[x])).unzip();
         let e_idx = self.kinds.iter().position(|k| *k == PopKind::E);
         // Eigenvalues of T^{-1}(−I + G W) and the linear response dν = (I − G W)^{-1} G dir;
         // closed form for P = 2.
@@ -278,10 +305,10 @@ impl Ssn {
             (Some(d), Some(e)) => d[e],
             _ => f64::NAN,
         };
-        let residual = self
-            .residual_vec(nu, mu_ext)
+        let residual = nu
             .iter()
-            .fold(0.0f64, |m, r| m.max(r.abs()));
+            .zip(&rates)
+            .fold(0.0f64, |m, (v, r)| m.max((v - r).abs()));
         SteadyState {
             nu: nu.to_vec(),
             mu,
@@ -422,40 +449,40 @@ impl Ssn {
                 if c - jei * ni0 <= 0.0 {
                     out.push((0.0, ni0, false));
                 }
-                // z > 0: H(z) = P(z) − Q(z).
+                // z > 0: H(z) = P(z) − Q(z), P(z) = ν_I from the E equation.
                 let (ae, ne_) = (fe.a, fe.n);
-                let p = |z: f64| {
+                let pv = |z: f64| (jee * ae * z.powf(ne_) - z + c) / jei;
+                let pq = |z: f64| {
                     let zn1 = z.powf(ne_ - 1.0);
-                    (
-                        (jee * ae * zn1 * z - z + c) / jei,
-                        (jee * ae * ne_ * zn1 - 1.0) / jei,
-                    )
-                };
-                let q = |z: f64| {
-                    let (pv, dp) = p(z);
-                    let zn1 = z.powf(ne_ - 1.0);
+                    let pv = (jee * ae * zn1 * z - z + c) / jei;
+                    let dp = (jee * ae * ne_ * zn1 - 1.0) / jei;
                     let w = jie * ae * zn1 * z - jii * pv + d;
-                    let dw = jie * ae * ne_ * zn1 - jii * dp;
-                    if w <= 0.0 {
+                    let (q, dq) = if w <= 0.0 {
                         (0.0, 0.0)
                     } else {
+                        let dw = jie * ae * ne_ * zn1 - jii * dp;
                         let wn1 = w.powf(fi.n - 1.0);
                         (fi.a * wn1 * w, fi.a * fi.n * wn1 * dw)
-                    }
+                    };
+                    DcEval { p: pv, dp, q, dq }
                 };
                 // Tail: H ≤ B(s) = (J_EE a_E s + c)/J_EI − a_I (k s + w0)_+^{n_I}, s = z^{n_E}.
-                let k = det * ae / jei;
-                let w0 = d - jii * c / jei;
-                let bnd =
-                    |s: f64| (jee * ae * s + c) / jei - fi.a * (k * s + w0).max(0.0).powf(fi.n);
-                let (hi, certified) = tail_bound(&bnd, 1.0 / ne_);
+                let tail = TailBound {
+                    alpha: jee * ae / jei,
+                    beta: c / jei,
+                    a: fi.a,
+                    k: det * ae / jei,
+                    w0: d - jii * c / jei,
+                    n: fi.n,
+                };
+                let (hi, certified) = tail.cutoff(1.0 / ne_);
                 complete &= certified;
-                for r in dc_roots(&p, &q, 0.0, hi) {
+                for r in dc_roots(&pq, 0.0, hi) {
                     if r.x <= 0.0 {
                         continue;
                     }
                     let nu_e = fe.a * r.x.powf(ne_);
-                    let nu_i = p(r.x).0.max(0.0);
+                    let nu_i = pv(r.x).max(0.0);
                     out.push((nu_e, nu_i, r.double));
                 }
             } else {
@@ -465,41 +492,40 @@ impl Ssn {
                         out.push((ne, 0.0, false));
                     }
                 }
+                // w > 0: G(w) = P(w) − Q(w), P(w) = ν_E from the I equation.
                 let (ai, ni_) = (fi.a, fi.n);
-                let p = |w: f64| {
+                let pv = |w: f64| (w + jii * ai * w.powf(ni_) - d) / jie;
+                let pq = |w: f64| {
                     let wn1 = w.powf(ni_ - 1.0);
-                    (
-                        (w + jii * ai * wn1 * w - d) / jie,
-                        (1.0 + jii * ai * ni_ * wn1) / jie,
-                    )
-                };
-                let q = |w: f64| {
-                    let (pv, dp) = p(w);
-                    let wn1 = w.powf(ni_ - 1.0);
+                    let pv = (w + jii * ai * wn1 * w - d) / jie;
+                    let dp = (1.0 + jii * ai * ni_ * wn1) / jie;
                     let z = jee * pv - jei * ai * wn1 * w + c;
-                    let dz = jee * dp - jei * ai * ni_ * wn1;
-                    if z <= 0.0 {
+                    let (q, dq) = if z <= 0.0 {
                         (0.0, 0.0)
                     } else {
+                        let dz = jee * dp - jei * ai * ni_ * wn1;
                         let zn1 = z.powf(fe.n - 1.0);
                         (fe.a * zn1 * z, fe.a * fe.n * zn1 * dz)
-                    }
+                    };
+                    DcEval { p: pv, dp, q, dq }
                 };
                 // Tail (w ≥ 1, t = w^{n_I} ≥ w): G ≤ ((1 + J_II a_I) t + |d|)/J_IE − a_E (k' t + z0)_+^{n_E}.
-                let kp = -det * ai / jie;
-                let z0 = c - jee * d / jie;
-                let bnd = |t: f64| {
-                    ((1.0 + jii * ai) * t + d.abs()) / jie
-                        - fe.a * (kp * t + z0).max(0.0).powf(fe.n)
+                let tail = TailBound {
+                    alpha: (1.0 + jii * ai) / jie,
+                    beta: d.abs() / jie,
+                    a: fe.a,
+                    k: -det * ai / jie,
+                    w0: c - jee * d / jie,
+                    n: fe.n,
                 };
-                let (hi, certified) = tail_bound(&bnd, 1.0 / ni_);
+                let (hi, certified) = tail.cutoff(1.0 / ni_);
                 complete &= certified;
-                for r in dc_roots(&p, &q, 0.0, hi.max(1.0)) {
+                for r in dc_roots(&pq, 0.0, hi.max(1.0)) {
                     if r.x <= 0.0 {
                         continue;
                     }
                     let nu_i = ai * r.x.powf(ni_);
-                    let nu_e = p(r.x).0.max(0.0);
+                    let nu_e = pv(r.x).max(0.0);
                     out.push((nu_e, nu_i, r.double));
                 }
             }
@@ -532,14 +558,20 @@ impl Ssn {
         (0..self.size()).all(|x| {
             let terms: f64 =
                 mu_ext[x].abs() + (0..self.size()).map(|y| self.j[x][y] * nu[y]).sum::<f64>();
-            let tol = rtol * (1.0 + nu[x]) + 64.0 * f64::EPSILON * terms * self.f[x].deriv(mu[x]);
-            (nu[x] - self.f[x].rate(mu[x])).abs() <= tol
+            let (rate, gain) = self.f[x].rate_deriv(mu[x]);
+            let tol = rtol * (1.0 + nu[x]) + 64.0 * f64::EPSILON * terms * gain;
+            (nu[x] - rate).abs() <= tol
         })
     }
 
     /// A few Newton steps on ν − f(Wν + μ) = 0, kept only if they reduce the residual.
     fn polish(&self, nu: &[f64], mu_ext: &[f64]) -> Vec<f64> {
         let p = self.size();
+        if p == 2 {
+            return self
+                .polish2([nu[0], nu[1]], [mu_ext[0], mu_ext[1]])
+                .to_vec();
+        }
         let res = |v: &[f64]| self.residual_vec(v, mu_ext);
         let norm = |r: &[f64]| r.iter().fold(0.0f64, |m, x| m.max(x.abs()));
         let mut v = nu.to_vec();
@@ -550,8 +582,7 @@ impl Ssn {
             }
             let mu = self.total_input(&v, mu_ext);
             let g: Vec<f64> = (0..p).map(|x| self.f[x].deriv(mu[x])).collect();
-            let jac = self.one_minus_gw(&g);
-            let Some(step) = jac.lu().solve(&DVector::from_vec(r.clone())) else {
+            let Some(step) = self.solve_one_minus_gw(&g, &r) else {
                 break;
             };
             let cand: Vec<f64> = (0..p).map(|x| (v[x] - step[x]).max(0.0)).collect();
@@ -559,6 +590,45 @@ impl Ssn {
             if norm(&rc) < norm(&r) {
                 v = cand;
                 r = rc;
+            } else {
+                break;
+            }
+        }
+        v
+    }
+
+    /// [`Self::polish`] for P = 2 on the stack (the hot path of the E–I solver).
+    fn polish2(&self, nu: [f64; 2], mu_ext: [f64; 2]) -> [f64; 2] {
+        let w = [[self.w(0, 0), self.w(0, 1)], [self.w(1, 0), self.w(1, 1)]];
+        let mu = |v: [f64; 2]| {
+            [
+                mu_ext[0] + w[0][0] * v[0] + w[0][1] * v[1],
+                mu_ext[1] + w[1][0] * v[0] + w[1][1] * v[1],
+            ]
+        };
+        // Residual and gains at v, one powf per population.
+        let res = |v: [f64; 2]| {
+            let m = mu(v);
+            let (r0, g0) = self.f[0].rate_deriv(m[0]);
+            let (r1, g1) = self.f[1].rate_deriv(m[1]);
+            ([v[0] - r0, v[1] - r1], [g0, g1])
+        };
+        let norm = |r: [f64; 2]| r[0].abs().max(r[1].abs());
+        let mut v = nu;
+        let (mut r, mut g) = res(v);
+        for _ in 0..5 {
+            if norm(r) == 0.0 {
+                break;
+            }
+            let Some(step) = self.solve2(&g, &r) else {
+                break;
+            };
+            let cand = [(v[0] - step[0]).max(0.0), (v[1] - step[1]).max(0.0)];
+            let (rc, gc) = res(cand);
+            if norm(rc) < norm(r) {
+                v = cand;
+                r = rc;
+                g = gc;
             } else {
                 break;
             }
@@ -614,8 +684,7 @@ impl Ssn {
             }
             let mu = self.total_input(&v, mu_ext);
             let g: Vec<f64> = (0..p).map(|x| self.f[x].deriv(mu[x])).collect();
-            let jac = self.one_minus_gw(&g);
-            let step = jac.lu().solve(&DVector::from_vec(r.clone()))?;
+            let step = self.solve_one_minus_gw(&g, &r)?;
             let mut t = 1.0;
             let mut ok = false;
             for _ in 0..30 {
@@ -694,21 +763,72 @@ impl Ssn {
     }
 }
 
-/// Finds x_hi = s0^{exp} such that the concave bound B(s) is negative and decreasing for all
-/// s ≥ s0. Returns (x_hi, certified).
-fn tail_bound(b: &dyn Fn(f64) -> f64, exp: f64) -> (f64, bool) {
-    let mut s = 1e-6;
-    for _ in 0..1200 {
-        let h = 1e-6 * s;
-        let v = b(s);
-        let dv = (b(s + h) - v) / h;
-        if v < 0.0 && dv < 0.0 && b(2.0 * s) < v {
-            return (s.powf(exp), true);
+/// The concave tail bound B(s) = α s + β − a (k s + w0)_+^n (n ≥ 1) of the one-dimensional
+/// reductions: H ≤ B(s) for s = z^{n_E} (det J ≥ 0) or s = w^{n_I} (det J < 0).
+#[derive(Debug, Clone, Copy)]
+struct TailBound {
+    alpha: f64,
+    beta: f64,
+    a: f64,
+    k: f64,
+    w0: f64,
+    n: f64,
+}
+
+impl TailBound {
+    /// (B(s), B′(s)).
+    fn eval(&self, s: f64) -> (f64, f64) {
+        let u = self.k * s + self.w0;
+        if u <= 0.0 {
+            return (self.alpha * s + self.beta, self.alpha);
         }
-        s *= 1.5;
-        if !s.is_finite() || s > 1e250 {
-            break;
-        }
+        let un1 = u.powf(self.n - 1.0);
+        (
+            self.alpha * s + self.beta - self.a * un1 * u,
+            self.alpha - self.a * self.n * self.k * un1,
+        )
     }
-    (1e6, false)
+
+    /// A point s0 > 0 with B(s0) < 0 and B′(s0) < 0. B is concave, so it is then negative
+    /// and decreasing for every s ≥ s0, and H has no root beyond s0. Returns
+    /// (s0^{exp}, certified); (1e6, false) when no such point exists (k ≤ 0, or a linear
+    /// bound that never turns down).
+    fn cutoff(&self, exp: f64) -> (f64, bool) {
+        let bad = (1e6, false);
+        let finite = [self.alpha, self.beta, self.w0]
+            .iter()
+            .all(|v| v.is_finite());
+        if !(self.k > 0.0 && self.a > 0.0 && finite) {
+            return bad;
+        }
+        // Where B′ turns negative: u* = (α / (a n k))^{1/(n−1)} (n > 1); for n = 1 B′ is
+        // constant beyond u = 0.
+        let s_turn = if self.n > 1.0 {
+            let ustar =
+                (self.alpha.max(0.0) / (self.a * self.n * self.k)).powf(1.0 / (self.n - 1.0));
+            (ustar - self.w0) / self.k
+        } else {
+            if self.alpha - self.a * self.k >= 0.0 {
+                return bad;
+            }
+            -self.w0 / self.k
+        };
+        let mut s = if s_turn.is_finite() {
+            s_turn.max(0.0) * 1.0001
+        } else {
+            return bad;
+        };
+        s = s.max(1e-6);
+        for _ in 0..2100 {
+            let (v, dv) = self.eval(s);
+            if v < 0.0 && dv < 0.0 {
+                return (s.powf(exp), true);
+            }
+            s *= 2.0;
+            if !s.is_finite() || s > 1e250 {
+                break;
+            }
+        }
+        bad
+    }
 }
