@@ -982,46 +982,48 @@ fn update_chunk(
     for (q, ip) in p.incoming.iter().enumerate() {
         let pr = &projs[ip.proj];
         let base = (t % ip.ring_len) * pr.n_post + start;
-        let slot = &pr.ring[base..base + n];
+        let atomics = &pr.ring[base..base + n];
+        // SAFETY: in the update phase only this chunk's owner touches these ring entries
+        // (the delivery phase that writes them is separated from this one by the barrier),
+        // and AtomicU32 has the size, alignment and interior mutability of a u32 cell, so a
+        // plain (vectorisable) view of the slot is race-free here.
+        let slot: &mut [u32] =
+            unsafe { std::slice::from_raw_parts_mut(atomics.as_ptr() as *mut u32, n) };
         let buf = if ip.external { &mut *pin } else { &mut *rec };
         let w = ip.j;
-        let cnt = &mut recv[q];
-        match ip.exp {
-            None => {
-                for (k, (a, b)) in slot.iter().zip(buf.iter_mut()).enumerate() {
-                    let c = a.load(Ordering::Relaxed);
-                    if c != 0 {
-                        a.store(0, Ordering::Relaxed);
-                        *b += c as f64 * w;
-                        if in_win {
-                            cnt[k] += c as u64;
-                        }
-                    }
+        // One pass per projection; the received-spike counts ride along in the window.
+        match (ip.exp, in_win) {
+            (None, false) => {
+                for (b, &c) in buf.iter_mut().zip(slot.iter()) {
+                    *b += c as f64 * w;
                 }
             }
-            Some((h, e)) => {
+            (None, true) => {
+                for ((b, k), &c) in buf.iter_mut().zip(recv[q].iter_mut()).zip(slot.iter()) {
+                    *b += c as f64 * w;
+                    *k += c as u64;
+                }
+            }
+            (Some((h, e)), _) => {
                 let wk = w * (1.0 - h);
-                for (k, ((a, b), x)) in slot
-                    .iter()
-                    .zip(buf.iter_mut())
-                    .zip(xexp[e].iter_mut())
-                    .enumerate()
-                {
-                    let c = a.load(Ordering::Relaxed);
-                    if c != 0 {
-                        a.store(0, Ordering::Relaxed);
-                        if in_win {
-                            cnt[k] += c as u64;
-                        }
-                    }
+                for ((b, x), &c) in buf.iter_mut().zip(xexp[e].iter_mut()).zip(slot.iter()) {
                     *x = *x * h + c as f64 * wk;
                     *b += *x;
                 }
+                if in_win {
+                    for (k, &c) in recv[q].iter_mut().zip(slot.iter()) {
+                        *k += c as u64;
+                    }
+                }
             }
         }
+        slot.fill(0);
     }
     let (decay, sig, theta, v_reset) = (p.decay, p.sig, p.theta, p.v_reset);
-    if in_win {
+    // Window statistics of the recurrent input: fused into the membrane pass in the common
+    // case (no refractory period, no Poisson input added to rec), a separate pass otherwise.
+    let fused_stats = in_win && p.ref_steps == 0 && !p.has_poisson;
+    if in_win && !fused_stats {
         for ((s, q), &r) in ch.sum_rec.iter_mut().zip(ch.sq.iter_mut()).zip(&ch.rec) {
             *s += r;
             *q += r * r;
@@ -1038,8 +1040,22 @@ fn update_chunk(
     }
     // Membrane update (vectorisable when there is no refractory period).
     if p.ref_steps == 0 {
-        for ((v, &x), &z) in ch.v.iter_mut().zip(&ch.rec).zip(&ch.z) {
-            *v = *v * decay + (x + mu_dt) + sig * z;
+        if fused_stats {
+            for ((((v, &x), &z), s), q) in
+                ch.v.iter_mut()
+                    .zip(&ch.rec)
+                    .zip(&ch.z)
+                    .zip(ch.sum_rec.iter_mut())
+                    .zip(ch.sq.iter_mut())
+            {
+                *s += x;
+                *q += x * x;
+                *v = *v * decay + (x + mu_dt) + sig * z;
+            }
+        } else {
+            for ((v, &x), &z) in ch.v.iter_mut().zip(&ch.rec).zip(&ch.z) {
+                *v = *v * decay + (x + mu_dt) + sig * z;
+            }
         }
     } else {
         for i in 0..n {
@@ -1051,33 +1067,62 @@ fn update_chunk(
             }
         }
     }
-    // Threshold crossings.
-    for i in 0..n {
-        let mut fire = ch.v[i] > theta;
-        if !fire && p.bridge > 0.0 && ch.refr[i] == 0 {
-            // probability that the Brownian path crossed theta between the two grid points
-            let x = p.bridge * (theta - ch.vold[i]) * (theta - ch.v[i]);
-            fire = x < 30.0 && ch.rng.random::<f64>() < (-x).exp();
+    // Threshold crossings: a branch-light scan for candidates (split borrows, so v stays in
+    // registers), then the rare spikes one by one.
+    {
+        let Chunk { v, spikes, .. } = &mut *ch;
+        const B: usize = 8;
+        let mut blocks = v.chunks_exact(B);
+        for (b, blk) in (&mut blocks).enumerate() {
+            // Branch-free test of a block (compiles to packed compares), rarely true.
+            if blk.iter().fold(false, |a, &x| a | (x > theta)) {
+                for (j, &x) in blk.iter().enumerate() {
+                    if x > theta {
+                        spikes.push((b * B + j) as u32);
+                    }
+                }
+            }
         }
-        if fire {
-            ch.v[i] = v_reset;
-            ch.refr[i] = p.ref_steps;
-            ch.spikes.push(i as u32);
-            if in_win {
-                ch.counts[i] += 1;
-                let tt = t as u32;
-                if ch.last[i] != u32::MAX {
-                    let isi = (tt - ch.last[i]) as f64;
-                    ch.isi_n[i] += 1;
-                    ch.isi_s[i] += isi;
-                    ch.isi_ss[i] += isi * isi;
+        let base = n - blocks.remainder().len();
+        for (j, &x) in blocks.remainder().iter().enumerate() {
+            if x > theta {
+                spikes.push((base + j) as u32);
+            }
+        }
+    }
+    if p.bridge > 0.0 {
+        // Probability that the Brownian path crossed θ between the two grid points, for
+        // neurons that end the step below θ (and are not refractory).
+        let before = ch.spikes.len();
+        for i in 0..n {
+            if ch.v[i] <= theta && ch.refr[i] == 0 {
+                let x = p.bridge * (theta - ch.vold[i]) * (theta - ch.v[i]);
+                if x < 30.0 && ch.rng.random::<f64>() < (-x).exp() {
+                    ch.spikes.push(i as u32);
                 }
-                ch.last[i] = tt;
-                let gi = start + i;
-                if ch.record > 0 && gi.is_multiple_of(ch.rec_every) && gi / ch.rec_every < ch.record
-                {
-                    ch.raster.push((tt, gi as u32));
-                }
+            }
+        }
+        if ch.spikes.len() > before {
+            ch.spikes.sort_unstable();
+        }
+    }
+    for k in 0..ch.spikes.len() {
+        let i = ch.spikes[k] as usize;
+        ch.v[i] = v_reset;
+        ch.refr[i] = p.ref_steps;
+        if in_win {
+            ch.counts[i] += 1;
+            let tt = t as u32;
+            if ch.last[i] != u32::MAX {
+                let isi = (tt - ch.last[i]) as f64;
+                ch.isi_n[i] += 1;
+                ch.isi_s[i] += isi;
+                ch.isi_ss[i] += isi * isi;
+            }
+            ch.last[i] = tt;
+            let gi = start + i;
+            if ch.record > 0 && gi.is_multiple_of(ch.rec_every) && gi / ch.rec_every < ch.record {
+                ch.raster.push((tt, gi as u32));
             }
         }
     }
