@@ -144,7 +144,11 @@ fn tangent_minus_chord(x1: f64, x2: f64, f: [f64; 4], g: [f64; 4]) -> f64 {
     if df2 != df1 {
         let xi = (f2 - df2 * x2 - f1 + df1 * x1) / (df1 - df2);
         if xi > x1 && xi < x2 {
-            m = m.min(tan(xi) - chord(xi));
+            // The two tangents are equal at their crossing; evaluating max() there cancels
+            // catastrophically when the values are huge (1e20 − 1e20), so take the smaller of
+            // the two evaluations, which can only loosen (never falsify) the bound.
+            let t = (f1 + df1 * (xi - x1)).min(f2 + df2 * (xi - x2));
+            m = m.min(t - chord(xi));
         }
     }
     m
@@ -203,18 +207,43 @@ fn newton_bracketed(pq: &dyn Fn(f64) -> DcEval, x1: f64, h1: f64, x2: f64, h2: f
 
 /// Every root of p(x) − q(x) on [lo, hi], p and q convex; `pq` returns both with their
 /// derivatives at one point (so shared work, e.g. one `powf`, is done once). Each point is
-/// evaluated once: end-point values travel with the sub-intervals.
-pub fn dc_roots(pq: &dyn Fn(f64) -> DcEval, lo: f64, hi: f64) -> Vec<Root> {
+/// evaluated once: end-point values travel with the sub-intervals. Returns the roots and
+/// whether the whole interval was searched (false when the work budget ran out or p − q was
+/// not finite on a sub-interval too small to split further).
+pub fn dc_roots(pq: &dyn Fn(f64) -> DcEval, lo: f64, hi: f64) -> (Vec<Root>, bool) {
     let mut out: Vec<Root> = Vec::new();
     let mut stack = vec![(lo, hi, pq(lo), pq(hi), 0u32)];
     let mut budget = 200_000usize;
+    let mut searched = true;
+    // Geometric splits across decades (also from 0: [0, X] splits at √X while X > 4), so a
+    // cutoff of 1e127 is resolved in a few dozen levels rather than 400 halvings.
+    let split = |x1: f64, x2: f64| {
+        if x1 > 0.0 && x2 / x1 > 4.0 {
+            (x1 * x2).sqrt()
+        } else if x1 == 0.0 && x2 > 4.0 {
+            x2.sqrt()
+        } else {
+            0.5 * (x1 + x2)
+        }
+    };
     while let Some((x1, x2, e1, e2, depth)) = stack.pop() {
         if budget == 0 {
+            searched = false;
             break;
         }
         budget -= 1;
         let (h1, h2) = (e1.h(), e2.h());
         if !(h1.is_finite() && h2.is_finite()) {
+            // Overflow at an end (huge rates): split towards the finite part rather than
+            // dropping the whole interval.
+            if depth < 2000 && x2 - x1 > 1e-13 * x2.abs().max(1e-300) {
+                let xm = split(x1, x2);
+                let em = pq(xm);
+                stack.push((xm, x2, em, e2, depth + 1));
+                stack.push((x1, xm, e1, em, depth + 1));
+            } else {
+                searched = false;
+            }
             continue;
         }
         // Lower bound: max(tangents of p) − chord(q); upper bound: chord(p) − max(tangents
@@ -260,11 +289,7 @@ pub fn dc_roots(pq: &dyn Fn(f64) -> DcEval, lo: f64, hi: f64) -> Vec<Root> {
             }
             continue;
         }
-        let xm = if x1 > 0.0 && x2 / x1 > 4.0 {
-            (x1 * x2).sqrt()
-        } else {
-            0.5 * (x1 + x2)
-        };
+        let xm = split(x1, x2);
         let em = pq(xm);
         stack.push((xm, x2, em, e2, depth + 1));
         stack.push((x1, xm, e1, em, depth + 1));
@@ -297,7 +322,7 @@ pub fn dc_roots(pq: &dyn Fn(f64) -> DcEval, lo: f64, hi: f64) -> Vec<Root> {
         });
         i = j + 1;
     }
-    merged
+    (merged, searched)
 }
 
 /// Every root (at most two) of a concave function g on [lo, ∞), given its value and the
@@ -377,7 +402,8 @@ mod tests {
             q: 3.0 * x - 2.0,
             dq: 3.0,
         };
-        let r = dc_roots(&pq, 0.0, 10.0);
+        let (r, searched) = dc_roots(&pq, 0.0, 10.0);
+        assert!(searched);
         assert_eq!(r.len(), 2);
         assert!((r[0].x - 1.0).abs() < 1e-14 && (r[1].x - 2.0).abs() < 1e-14);
         let pq = |x: f64| DcEval {
@@ -386,8 +412,30 @@ mod tests {
             q: 1.0,
             dq: 0.0,
         };
-        let r = dc_roots(&pq, 0.0, 3.0);
+        let (r, _) = dc_roots(&pq, 0.0, 3.0);
         assert_eq!(r.len(), 1, "{r:?}");
         assert!((r[0].x - 1.0).abs() < 1e-6 && r[0].double);
+        // A huge search range (the tail cutoff of a steep network): q reaches 1.5e20 at the
+        // end, where evaluating the tangents' crossing cancels catastrophically; both roots
+        // (p = 0 at 60.67 while q = 0, and q overtaking p near 109) must still be found.
+        let (a, b) = (0.0893, -5.418);
+        let pq = |x: f64| {
+            let u = (x - 100.0).max(0.0);
+            DcEval {
+                p: a * x + b,
+                dp: a,
+                q: 5e-3 * u.powi(4),
+                dq: 2e-2 * u.powi(3),
+            }
+        };
+        let (r, searched) = dc_roots(&pq, 0.0, 4.21e5);
+        assert!(searched);
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert!((r[0].x + b / a).abs() < 1e-9, "{r:?}");
+        let x = r[1].x;
+        assert!(
+            (a * x + b - 5e-3 * (x - 100.0).powi(4)).abs() < 1e-9,
+            "{r:?}"
+        );
     }
 }

@@ -477,7 +477,9 @@ impl Ssn {
                 };
                 let (hi, certified) = tail.cutoff(1.0 / ne_);
                 complete &= certified;
-                for r in dc_roots(&pq, 0.0, hi) {
+                let (roots, searched) = dc_roots(&pq, 0.0, hi);
+                complete &= searched;
+                for r in roots {
                     if r.x <= 0.0 {
                         continue;
                     }
@@ -520,7 +522,9 @@ impl Ssn {
                 };
                 let (hi, certified) = tail.cutoff(1.0 / ni_);
                 complete &= certified;
-                for r in dc_roots(&pq, 0.0, hi.max(1.0)) {
+                let (roots, searched) = dc_roots(&pq, 0.0, hi.max(1.0));
+                complete &= searched;
+                for r in roots {
                     if r.x <= 0.0 {
                         continue;
                     }
@@ -813,21 +817,33 @@ impl TailBound {
             }
             -self.w0 / self.k
         };
-        let mut s = if s_turn.is_finite() {
-            s_turn.max(0.0) * 1.0001
-        } else {
-            return bad;
-        };
-        s = s.max(1e-6);
-        for _ in 0..2100 {
+        if s_turn.is_finite() {
+            let mut s = (s_turn.max(0.0) * 1.0001).max(1e-6);
+            for _ in 0..1000 {
+                let (v, dv) = self.eval(s);
+                if v < 0.0 && dv < 0.0 {
+                    let x = s.powf(exp);
+                    if x.is_finite() {
+                        return (x, true);
+                    }
+                    break;
+                }
+                s *= 2.0;
+                if !s.is_finite() || s > 1e250 {
+                    break;
+                }
+            }
+        }
+        // Near-degenerate cases (exponent close to 1, k tiny, overflow of the closed form):
+        // the plain geometric scan from 1e-6, which certifies the same condition.
+        let mut s = 1e-6;
+        while s <= 1e250 {
             let (v, dv) = self.eval(s);
             if v < 0.0 && dv < 0.0 {
-                return (s.powf(exp), true);
+                let x = s.powf(exp);
+                return if x.is_finite() { (x, true) } else { bad };
             }
-            s *= 2.0;
-            if !s.is_finite() || s > 1e250 {
-                break;
-            }
+            s *= 1.5;
         }
         bad
     }
