@@ -81,6 +81,17 @@ fn normals(c: &mut Criterion) {
             black_box(buf[0])
         })
     });
+    let mut stream = ssnlab::spiking::gauss::NormalStream::new(&mut rng);
+    let mut chunk = vec![0.0; 256];
+    g.bench_function("normals_1e6_stream", |b| {
+        // As the engine uses it: 256 normals per call.
+        b.iter(|| {
+            for _ in 0..buf.len() / chunk.len() {
+                stream.fill(&mut rng, &mut chunk);
+                black_box(chunk[0]);
+            }
+        })
+    });
     g.bench_function("normals_1e6_rand_distr", |b| {
         use rand_distr::{Distribution, StandardNormal};
         b.iter(|| {

@@ -2,11 +2,12 @@
 //! deterministic.
 //!
 //! # Scheme (reference §3.1), per time step of length dt
-//! 1. **Synapses.** Every incoming projection's ring buffer slot for this step holds the number
-//!    of spikes arriving now. A delta synapse adds c·j to ΔV. An exponential synapse keeps a
-//!    current x ← x·h + c·j·(1 − h), h = e^{−dt/τ_s}, and adds x to ΔV; a single spike thus
-//!    delivers j·(1 − h)·hᵏ in step k, exactly j in total (the paper's code adds j·dt/τ_s, which
-//!    is j·(1 + dt/2τ_s + …) in total; we normalise the area exactly).
+//! 1. **Synapses.** Each population keeps, per input channel (delta, or exponential with one
+//!    τ_s; recurrent or external), a ring of future steps holding the summed weights of the
+//!    spikes that arrive then. A delta channel adds its slot to ΔV. An exponential channel
+//!    keeps a current x ← x·h + s·(1 − h), h = e^{−dt/τ_s}, s the slot, and adds x to ΔV; a
+//!    single spike thus delivers j·(1 − h)·hᵏ in step k, exactly j in total (the paper's code
+//!    adds j·dt/τ_s, which is j·(1 + dt/2τ_s + …) in total; we normalise the area exactly).
 //! 2. **Stimulus.** ΔV += μ_ext(t)·dt + σ_ext·√dt·ξ with ξ ~ N(0, 1) independent per neuron and
 //!    step (μ in mV/s, σ in mV/√s, dt converted to s).
 //! 3. **Neurons.** V ← V·e^{−dt/τ} + ΔV (exact leak plus additive increments). If V > Θ
@@ -18,20 +19,26 @@
 //! Initial membrane potentials are uniform in [V_R, Θ] (the paper's choice).
 //!
 //! # Determinism and parallelism
-//! Neurons are cut into fixed chunks of [`CHUNK`] neurons, each with its own random stream
-//! derived from the seed; spike counts in the ring buffers are integers; each projection's
-//! ring is written by one thread. Results are therefore bit-identical for any thread count.
-//! A persistent team of scoped threads runs the chunks and meets at a spinning barrier twice
-//! per step (update, then delivery), which costs far less than a task pool per step.
+//! Neurons are cut into fixed chunks of [`CHUNK`] neurons, each with its own random streams
+//! derived from the seed. Each thread owns a contiguous range of chunks and is the only one to
+//! write them: it delivers every spike of the previous step to its own neurons (rows of the
+//! connectivity are sorted by target, so its part of a row is found by bisection), always in
+//! the same order (projection, then source neuron), so each inbox receives the same
+//! floating-point additions in the same order whatever the number of threads. Results are
+//! therefore bit-identical for any thread count. Synaptic events cost one addition each, and a
+//! neuron's update reads one inbox slot, not one slot per projection. A persistent team of
+//! scoped threads meets at a spinning barrier once per step (spike lists alternate between
+//! even and odd steps), which costs far less than a task pool per step.
 
 use super::drive::Signal;
+use super::gauss::NormalStream;
 use super::model::{Csr, NetSpec, Source, Synapse, build_csr, mix_seed};
 use crate::error::{Error, Result, check_positive};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Binomial, Distribution};
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Neurons per chunk (unit of random streams and of work distribution).
@@ -311,19 +318,23 @@ struct Chunk {
     start: usize,
     v: Vec<f64>,
     refr: Vec<u32>,
-    /// Exponential-synapse currents, [k][neuron] for the population's k-th exp projection.
+    /// Synaptic input arriving in each future step: summed weights (mV), laid out
+    /// [channel][ring slot][neuron]. Written by delivery, read and cleared by the update.
+    inbox: Vec<f64>,
+    /// Exponential-synapse currents per channel, [channel][neuron] (empty for delta channels).
     xexp: Vec<Vec<f64>>,
-    /// Recurrent input of this step per neuron (mV).
+    /// Recurrent input of this step per neuron (mV; general path only).
     rec: Vec<f64>,
-    /// Poisson input of this step per neuron (mV).
+    /// Poisson input of this step per neuron (mV; general path only).
     pin: Vec<f64>,
     /// Spikes received in the analysis window, [incoming projection][neuron].
     recv: Vec<Vec<u64>>,
-    z: Vec<f64>,
     /// Membrane potential before this step's update (only with the bridge correction).
     vold: Vec<f64>,
+    /// Uniforms (initial state, rejection steps of the normals, bridge crossings).
     rng: Xoshiro256PlusPlus,
-    spikes: Vec<u32>,
+    /// The membrane noise.
+    noise: NormalStream,
     counts: Vec<u32>,
     last: Vec<u32>,
     isi_n: Vec<u32>,
@@ -336,11 +347,17 @@ struct Chunk {
     raster: Vec<(u32, u32)>,
 }
 
+/// An input channel of a population: the projections that share a synapse model (delta, or
+/// exponential with one τ_s) and a kind (recurrent or external) sum into one inbox.
+#[derive(Clone, Copy, PartialEq)]
+struct Channel {
+    /// e^{−dt/τ_s} for an exponential synapse, None for delta.
+    h: Option<f64>,
+    external: bool,
+}
+
 struct InProj {
-    proj: usize,
-    ring_len: usize,
     j: f64,
-    exp: Option<(f64, usize)>,
     external: bool,
 }
 
@@ -351,36 +368,62 @@ struct PopRt {
     v_reset: f64,
     ref_steps: u32,
     incoming: Vec<InProj>,
-    n_exp: usize,
+    chans: Vec<Channel>,
+    /// Slots of the inbox ring (largest incoming delay + 1).
+    ring_len: usize,
     has_poisson: bool,
     /// 2 / (σ² dt) when the Brownian-bridge correction is on, else 0.
     bridge: f64,
+    /// One recurrent delta channel, no refractory period, no bridge: the fused update.
+    fused: bool,
 }
 
 struct ProjRt {
-    ring: Vec<AtomicU32>,
-    ring_len: usize,
-    n_post: usize,
     csr_idx: usize,
     src: Source,
+    post: usize,
+    /// Channel of the target population.
+    chan: usize,
+    /// Index among the target population's incoming projections.
+    q: usize,
+    /// Signed weight (mV).
+    j: f64,
 }
 
-/// A chunk shared between the worker threads under the step protocol: in the update phase
-/// only the owning thread touches it (mutably); in the delivery phase every thread may read
-/// its spike list and nobody writes it. The two phases are separated by [`SpinBarrier`]
-/// waits, whose acquire/release ordering makes the writes of one phase visible in the next.
+/// The spike lists of one chunk for even and odd steps: the owner writes the list of step t
+/// while it updates; every thread reads it while delivering (in step t + 1), when nobody
+/// writes it (the next write to the same list is in step t + 2, after a barrier).
+struct SpikeLists([UnsafeCell<Vec<u32>>; 2]);
+
+// SAFETY: access follows the protocol above.
+unsafe impl Sync for SpikeLists {}
+
+impl SpikeLists {
+    /// SAFETY: caller must be the owner, updating step t with `t % 2 == par`.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn get_mut(&self, par: usize) -> &mut Vec<u32> {
+        unsafe { &mut *self.0[par].get() }
+    }
+    /// SAFETY: no thread may be writing list `par` (see the protocol).
+    unsafe fn get(&self, par: usize) -> &Vec<u32> {
+        unsafe { &*self.0[par].get() }
+    }
+}
+
+/// A chunk's state, touched only by the thread that owns the chunk (its update and the
+/// delivery of spikes into its inbox), and by the main thread before and after the run.
 struct ChunkCell(UnsafeCell<Chunk>);
 
-// SAFETY: access follows the phase protocol above (exclusive writer, or shared readers).
+// SAFETY: access follows the ownership protocol above (one thread per chunk).
 unsafe impl Sync for ChunkCell {}
 
 impl ChunkCell {
-    /// SAFETY: caller must be the owner thread, in the update phase.
+    /// SAFETY: caller must be the owner thread (or hold exclusive access).
     #[allow(clippy::mut_from_ref)]
     unsafe fn get_mut(&self) -> &mut Chunk {
         unsafe { &mut *self.0.get() }
     }
-    /// SAFETY: caller must be in the delivery phase (or hold exclusive access).
+    /// SAFETY: caller must be the owner thread (or hold exclusive access).
     unsafe fn get(&self) -> &Chunk {
         unsafe { &*self.0.get() }
     }
@@ -506,8 +549,7 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
     let n_bins = nsteps.div_ceil(bin_steps);
     let bin = bin_steps as f64 * dt;
 
-    // Runtime view of projections and populations.
-    let mut projs = Vec::new();
+    // Runtime view of populations, their input channels, and projections.
     let mut pops: Vec<PopRt> = spec
         .pops
         .iter()
@@ -518,56 +560,71 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
             v_reset: p.v_reset,
             ref_steps: (p.t_ref / dt).round() as u32,
             incoming: Vec::new(),
-            n_exp: 0,
+            chans: Vec::new(),
+            ring_len: 1,
             has_poisson: false,
             bridge: if o.bridge && p.sigma > 0.0 {
                 2.0 / (p.sigma * p.sigma * dt / 1000.0)
             } else {
                 0.0
             },
+            fused: false,
         })
         .collect();
+    let mut projs = Vec::new();
     let mut memory = 0usize;
     for (k, pr) in spec.projections.iter().enumerate() {
         let c = &csr[k];
-        let ring_len = c.max_delay as usize + 1;
-        let n_post = spec.pops[pr.post].n;
-        memory += c.bytes() + ring_len * n_post * 4;
-        projs.push(ProjRt {
-            ring: (0..ring_len * n_post).map(|_| AtomicU32::new(0)).collect(),
-            ring_len,
-            n_post,
-            csr_idx: k,
-            src: pr.pre,
-        });
+        memory += c.bytes();
         let p = &mut pops[pr.post];
-        let exp = match pr.synapse {
-            Synapse::Delta => None,
-            Synapse::Exp { tau_s } => {
-                let h = (-dt / tau_s).exp();
-                p.n_exp += 1;
-                Some((h, p.n_exp - 1))
+        let external = matches!(pr.pre, Source::Poisson(_));
+        let ch = Channel {
+            h: match pr.synapse {
+                Synapse::Delta => None,
+                Synapse::Exp { tau_s } => Some((-dt / tau_s).exp()),
+            },
+            external,
+        };
+        let chan = match p.chans.iter().position(|&x| x == ch) {
+            Some(i) => i,
+            None => {
+                p.chans.push(ch);
+                p.chans.len() - 1
             }
         };
-        p.has_poisson |= matches!(pr.pre, Source::Poisson(_));
-        p.incoming.push(InProj {
-            proj: k,
-            ring_len,
-            j: spec.signed_j(pr),
-            exp,
-            external: matches!(pr.pre, Source::Poisson(_)),
+        p.ring_len = p.ring_len.max(c.max_delay as usize + 1);
+        p.has_poisson |= external;
+        let j = spec.signed_j(pr);
+        p.incoming.push(InProj { j, external });
+        projs.push(ProjRt {
+            csr_idx: k,
+            src: pr.pre,
+            post: pr.post,
+            chan,
+            q: p.incoming.len() - 1,
+            j,
         });
+    }
+    for p in pops.iter_mut() {
+        p.fused = p.chans.len() == 1
+            && p.chans[0].h.is_none()
+            && !p.chans[0].external
+            && p.ref_steps == 0
+            && p.bridge == 0.0;
     }
     let n_synapses: usize = csr.iter().map(|c| c.len()).sum();
 
     // Chunks with their random streams and initial states.
     let mut chunks: Vec<ChunkCell> = Vec::new();
+    let mut first_chunk = Vec::with_capacity(spec.pops.len());
     for (pi, p) in spec.pops.iter().enumerate() {
+        first_chunk.push(chunks.len());
         let every = if o.record == 0 {
             usize::MAX
         } else {
             (p.n / o.record.min(p.n)).max(1)
         };
+        let pr = &pops[pi];
         for (ci, start) in (0..p.n).step_by(CHUNK).enumerate() {
             let len = CHUNK.min(p.n - start);
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix_seed(
@@ -581,20 +638,32 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
                     .map(|_| p.v_reset + (p.theta - p.v_reset) * rng.random::<f64>())
                     .collect(),
             };
-            let ne = pops[pi].n_exp;
+            let noise = NormalStream::new(&mut rng);
+            let inbox = vec![0.0; pr.chans.len() * pr.ring_len * len];
+            memory += inbox.len() * 8;
             chunks.push(ChunkCell(UnsafeCell::new(Chunk {
                 pop: pi,
                 start,
                 v,
                 refr: vec![0; len],
-                xexp: vec![vec![0.0; len]; ne],
+                inbox,
+                xexp: pr
+                    .chans
+                    .iter()
+                    .map(|c| {
+                        if c.h.is_some() {
+                            vec![0.0; len]
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .collect(),
                 rec: vec![0.0; len],
                 pin: vec![0.0; len],
-                recv: vec![vec![0; len]; pops[pi].incoming.len()],
-                z: vec![0.0; len],
+                recv: vec![vec![0; len]; pr.incoming.len()],
                 vold: if o.bridge { vec![0.0; len] } else { Vec::new() },
                 rng,
-                spikes: Vec::new(),
+                noise,
                 counts: vec![0; len],
                 last: vec![u32::MAX; len],
                 isi_n: vec![0; len],
@@ -608,14 +677,16 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
             })));
         }
     }
+    let spikes: Vec<SpikeLists> = chunks
+        .iter()
+        .map(|_| SpikeLists([UnsafeCell::new(Vec::new()), UnsafeCell::new(Vec::new())]))
+        .collect();
+    // SAFETY (here and below until the threads start): no other thread exists yet.
+    let chunk_start: Vec<usize> = chunks.iter().map(|c| unsafe { c.get() }.start).collect();
+    let chunk_pop: Vec<usize> = chunks.iter().map(|c| unsafe { c.get() }.pop).collect();
     // Which chunks hold the neurons of each source population.
     let chunk_of_pop: Vec<Vec<usize>> = (0..spec.pops.len())
-        .map(|pi| {
-            (0..chunks.len())
-                // SAFETY: no other thread exists yet.
-                .filter(|&c| unsafe { chunks[c].get() }.pop == pi)
-                .collect()
-        })
+        .map(|pi| (0..chunks.len()).filter(|&c| chunk_pop[c] == pi).collect())
         .collect();
 
     // Threads: balance neurons over threads with contiguous chunk ranges.
@@ -630,24 +701,36 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
     {
         let mut acc = 0usize;
         for (c, ch) in chunks.iter().enumerate() {
-            // SAFETY: no other thread exists yet.
             let len = unsafe { ch.get() }.v.len();
             owner[c] = (acc * n_threads / total_n.max(1)).min(n_threads - 1);
             acc += len;
         }
     }
-    // Projections to threads, heaviest first (expected events) to balance delivery work.
-    let mut order: Vec<usize> = (0..projs.len()).collect();
-    order.sort_by(|&a, &b| csr[b].len().cmp(&csr[a].len()).then(a.cmp(&b)));
-    let mut proj_owner = vec![0usize; projs.len()];
-    let mut load = vec![0usize; n_threads];
-    for &k in &order {
-        let t = (0..n_threads).min_by_key(|&t| load[t]).unwrap_or(0);
-        proj_owner[k] = t;
-        load[t] += csr[k].len();
-    }
+    // Each thread's neurons of each population: a contiguous range (chunks are contiguous).
+    let ranges: Vec<Vec<(u32, u32)>> = (0..n_threads)
+        .map(|tid| {
+            (0..spec.pops.len())
+                .map(|pi| {
+                    let mine: Vec<usize> = chunk_of_pop[pi]
+                        .iter()
+                        .copied()
+                        .filter(|&c| owner[c] == tid)
+                        .collect();
+                    match (mine.first(), mine.last()) {
+                        (Some(&f), Some(&l)) => {
+                            let end = chunk_start[l] + unsafe { chunks[l].get() }.v.len();
+                            (chunk_start[f] as u32, end as u32)
+                        }
+                        _ => (0, 0),
+                    }
+                })
+                .collect()
+        })
+        .collect();
 
-    let poisson_spikes: RwLock<Vec<Vec<u32>>> = RwLock::new(vec![Vec::new(); spec.poisson.len()]);
+    // Poisson spikes of even and odd steps (same protocol as the chunks' spike lists).
+    let poisson_spikes: [RwLock<Vec<Vec<u32>>>; 2] =
+        std::array::from_fn(|_| RwLock::new(vec![Vec::new(); spec.poisson.len()]));
     let mut prng = Xoshiro256PlusPlus::seed_from_u64(mix_seed(o.seed, 0xB0B, 0));
     let win_steps: Vec<(usize, usize)> = o
         .windows
@@ -660,7 +743,7 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
     let recent_steps = ((10.0 / dt).round() as usize).max(1);
     let mut n_spikes = 0u64;
     let barrier = SpinBarrier::new(n_threads);
-    let stop = AtomicBool::new(false);
+    let stop_at = AtomicUsize::new(usize::MAX);
     let steps_done = AtomicUsize::new(0);
     let mut interrupted = false;
     let mut diverged = false;
@@ -673,16 +756,19 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
 
     let sh = Shared {
         chunks: &chunks,
+        spikes: &spikes,
+        chunk_start: &chunk_start,
+        first_chunk: &first_chunk,
         projs: &projs,
         pops: &pops,
         csr: &csr,
         owner: &owner,
-        proj_owner: &proj_owner,
+        ranges: &ranges,
         chunk_of_pop: &chunk_of_pop,
         poisson_spikes: &poisson_spikes,
         mu: &o.mu,
         barrier: &barrier,
-        stop: &stop,
+        stop_at: &stop_at,
         nsteps,
         dt,
         win_step,
@@ -694,7 +780,7 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
             return;
         }
         let time = t as f64 * dt;
-        if let Ok(mut ps) = poisson_spikes.write() {
+        if let Ok(mut ps) = poisson_spikes[t & 1].write() {
             for (x, src) in spec.poisson.iter().enumerate() {
                 ps[x].clear();
                 let pr = (o.poisson_rates[x].at(time) * dt / 1000.0).clamp(0.0, 1.0);
@@ -710,13 +796,12 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
             }
         }
     };
-    // ... and the bookkeeping after delivery (spike lists are read-only in that phase).
+    // ... and the bookkeeping of step t after the barrier (its spike lists are read-only then).
     let mut post = |t: usize| -> bool {
         step_counts.iter_mut().for_each(|c| *c = 0);
-        for ch in chunks.iter() {
-            // SAFETY: called by thread 0 in the delivery phase (read-only).
-            let ch = unsafe { ch.get() };
-            step_counts[ch.pop] += ch.spikes.len() as u64;
+        for (c, sp) in spikes.iter().enumerate() {
+            // SAFETY: called by thread 0 after the barrier of step t.
+            step_counts[chunk_pop[c]] += unsafe { sp.get(t & 1) }.len() as u64;
         }
         let b = t / bin_steps;
         for (p, &c) in step_counts.iter().enumerate() {
@@ -854,16 +939,21 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
 /// Read-only (or internally synchronised) state shared by the worker threads.
 struct Shared<'a> {
     chunks: &'a [ChunkCell],
+    spikes: &'a [SpikeLists],
+    chunk_start: &'a [usize],
+    first_chunk: &'a [usize],
     projs: &'a [ProjRt],
     pops: &'a [PopRt],
     csr: &'a [Csr],
     owner: &'a [usize],
-    proj_owner: &'a [usize],
+    /// [thread][population]: the thread's neurons of that population, [a, b).
+    ranges: &'a [Vec<(u32, u32)>],
     chunk_of_pop: &'a [Vec<usize>],
-    poisson_spikes: &'a RwLock<Vec<Vec<u32>>>,
+    poisson_spikes: &'a [RwLock<Vec<Vec<u32>>>; 2],
     mu: &'a [Signal],
     barrier: &'a SpinBarrier,
-    stop: &'a AtomicBool,
+    /// The step after whose barrier every thread stops (usize::MAX: run to the end).
+    stop_at: &'a AtomicUsize,
     nsteps: usize,
     dt: f64,
     win_step: usize,
@@ -872,207 +962,292 @@ struct Shared<'a> {
 type PreHook<'h> = &'h mut dyn FnMut(usize);
 type PostHook<'h> = &'h mut dyn FnMut(usize) -> bool;
 
-/// The time loop of one thread: update its chunks, barrier, deliver its projections'
-/// spikes, barrier. Thread 0 carries the hooks (Poisson draws, bookkeeping, stop decision).
+/// The time loop of one thread. Step t: deliver the spikes of step t − 1 into the inboxes of
+/// the thread's own chunks, update those chunks, barrier. One barrier per step suffices
+/// because a thread writes only its own chunks, and spike lists alternate between even and
+/// odd steps. Thread 0 carries the hooks: Poisson draws of step t before the barrier, the
+/// bookkeeping of step t and the stop decision after it. A stop decided after the barrier of
+/// step t takes effect, for every thread alike, after the barrier of step t + 1.
 fn worker(sh: &Shared, tid: usize, mut hooks: Option<(PreHook, PostHook)>) {
     let my_chunks: Vec<usize> = (0..sh.chunks.len())
         .filter(|&c| sh.owner[c] == tid)
         .collect();
-    let my_projs: Vec<usize> = (0..sh.projs.len())
-        .filter(|&k| sh.proj_owner[k] == tid)
-        .collect();
     let mut mu_dt = vec![0.0; sh.mu.len()];
+    let mut z = vec![0.0; CHUNK];
     for t in 0..sh.nsteps {
+        if t > 0 {
+            deliver_step(sh, tid, t - 1);
+        }
         let time = t as f64 * sh.dt;
         for (m, s) in mu_dt.iter_mut().zip(sh.mu) {
             *m = s.at(time) * sh.dt / 1000.0;
         }
         let in_win = t >= sh.win_step;
         for &c in &my_chunks {
-            // SAFETY: this thread owns chunk c and we are in the update phase.
+            // SAFETY: this thread owns chunk c, and list t % 2 is not read by anyone now.
             let ch = unsafe { sh.chunks[c].get_mut() };
+            let spk = unsafe { sh.spikes[c].get_mut(t & 1) };
             let m = mu_dt[ch.pop];
-            update_chunk(ch, t, in_win, sh.pops, sh.projs, m);
+            update_chunk(ch, spk, &mut z, t, in_win, sh.pops, m);
         }
         if let Some((pre, _)) = hooks.as_mut() {
             pre(t);
         }
         sh.barrier.wait();
-        for &k in &my_projs {
-            let p = &sh.projs[k];
-            let c = &sh.csr[p.csr_idx];
-            match p.src {
-                Source::Pop(y) => {
-                    for &cc in &sh.chunk_of_pop[y] {
-                        // SAFETY: delivery phase, read-only.
-                        let ch = unsafe { sh.chunks[cc].get() };
-                        for &i in &ch.spikes {
-                            deliver(p, c, t, ch.start + i as usize);
-                        }
+        if sh.stop_at.load(Ordering::Acquire) == t {
+            if let Some((_, post)) = hooks.as_mut() {
+                post(t);
+            }
+            break;
+        }
+        if let Some((_, post)) = hooks.as_mut()
+            && post(t)
+        {
+            sh.stop_at.store(t + 1, Ordering::Release);
+        }
+    }
+}
+
+/// Delivers the spikes emitted in step `te` (recurrent and Poisson) to the neurons of thread
+/// `tid`, in a fixed order (projection, then source neuron), so every inbox receives the same
+/// floating-point additions in the same order whatever the number of threads.
+fn deliver_step(sh: &Shared, tid: usize, te: usize) {
+    let par = te & 1;
+    let full = sh.ranges.len() == 1;
+    for pr in sh.projs {
+        let range = sh.ranges[tid][pr.post];
+        if range.0 >= range.1 {
+            continue;
+        }
+        let c = &sh.csr[pr.csr_idx];
+        let d = Dest {
+            pr,
+            c,
+            pop: &sh.pops[pr.post],
+            first: sh.first_chunk[pr.post],
+            te,
+            range,
+            full,
+            win: (sh.win_step, sh.nsteps),
+        };
+        match pr.src {
+            Source::Pop(y) => {
+                for &cc in &sh.chunk_of_pop[y] {
+                    // SAFETY: list te % 2 is read-only in this phase.
+                    let sp = unsafe { sh.spikes[cc].get(par) };
+                    let start = sh.chunk_start[cc];
+                    for &i in sp {
+                        d.row(sh, start + i as usize);
                     }
                 }
-                Source::Poisson(x) => {
-                    if let Ok(ps) = sh.poisson_spikes.read() {
-                        for &i in &ps[x] {
-                            deliver(p, c, t, i as usize);
-                        }
+            }
+            Source::Poisson(x) => {
+                if let Ok(ps) = sh.poisson_spikes[par].read() {
+                    for &i in &ps[x] {
+                        d.row(sh, i as usize);
                     }
                 }
             }
         }
-        let halt = match hooks.as_mut() {
-            Some((_, post)) => post(t),
-            None => false,
+    }
+}
+
+/// Where one projection's spikes of one step go, for one thread.
+struct Dest<'a> {
+    pr: &'a ProjRt,
+    c: &'a Csr,
+    pop: &'a PopRt,
+    first: usize,
+    te: usize,
+    range: (u32, u32),
+    full: bool,
+    /// Arrivals in [win.0, win.1) count as received in the analysis window.
+    win: (usize, usize),
+}
+
+impl Dest<'_> {
+    /// Adds the weight of each synapse of presynaptic neuron `i` that ends on this thread's
+    /// neurons to the inbox slot of its arrival step (rows are sorted, so those synapses are
+    /// one contiguous run per chunk).
+    #[inline]
+    fn row(&self, sh: &Shared, i: usize) {
+        let c = self.c;
+        let off = c.offsets[i];
+        let row = &c.targets[off..c.offsets[i + 1]];
+        let (lo, hi) = if self.full {
+            (0, row.len())
+        } else {
+            (
+                row.partition_point(|&x| x < self.range.0),
+                row.partition_point(|&x| x < self.range.1),
+            )
         };
-        if halt {
-            sh.stop.store(true, Ordering::Release);
-        }
-        sh.barrier.wait();
-        if sh.stop.load(Ordering::Acquire) {
-            break;
+        let l = self.pop.ring_len;
+        let base_slot = self.te % l;
+        let (w0, w1) = self.win;
+        let j = self.pr.j;
+        let mut k = lo;
+        while k < hi {
+            let cid = row[k] as usize / CHUNK;
+            // SAFETY: the target is in this thread's range, so the chunk is this thread's.
+            let ch = unsafe { sh.chunks[self.first + cid].get_mut() };
+            let len = ch.v.len();
+            let lo_n = cid * CHUNK;
+            let end = (lo_n + len) as u32;
+            let seg_end = k + row[k..hi].partition_point(|&x| x < end);
+            let chan = &mut ch.inbox[self.pr.chan * l * len..(self.pr.chan + 1) * l * len];
+            let recv = &mut ch.recv[self.pr.q];
+            if c.delays.is_empty() {
+                let d = c.delay_steps as usize;
+                let slot = (base_slot + d) % l;
+                let inb = &mut chan[slot * len..(slot + 1) * len];
+                let ta = self.te + d;
+                let count = ta >= w0 && ta < w1;
+                for &tg in &row[k..seg_end] {
+                    let n = tg as usize - lo_n;
+                    inb[n] += j;
+                    if count {
+                        recv[n] += 1;
+                    }
+                }
+            } else {
+                for (&tg, &d) in row[k..seg_end]
+                    .iter()
+                    .zip(&c.delays[off + k..off + seg_end])
+                {
+                    let n = tg as usize - lo_n;
+                    let mut slot = base_slot + d as usize;
+                    if slot >= l {
+                        slot -= l;
+                    }
+                    chan[slot * len + n] += j;
+                    let ta = self.te + d as usize;
+                    if ta >= w0 && ta < w1 {
+                        recv[n] += 1;
+                    }
+                }
+            }
+            k = seg_end;
         }
     }
 }
 
-/// Adds the spike of presynaptic neuron `i`, emitted in step `t`, to the ring of projection
-/// `p` (only the projection's owner thread writes its ring, so plain load/store suffice).
-#[inline]
-fn deliver(p: &ProjRt, c: &Csr, t: usize, i: usize) {
-    let (lo, hi) = (c.offsets[i], c.offsets[i + 1]);
-    if c.delays.is_empty() {
-        let base = ((t + c.delay_steps as usize) % p.ring_len) * p.n_post;
-        for &tg in &c.targets[lo..hi] {
-            let a = &p.ring[base + tg as usize];
-            a.store(a.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        }
-    } else {
-        for (&tg, &d) in c.targets[lo..hi].iter().zip(&c.delays[lo..hi]) {
-            let a = &p.ring[((t + d as usize) % p.ring_len) * p.n_post + tg as usize];
-            a.store(a.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        }
-    }
-}
-
-/// Advances one chunk by one step: first the synaptic inputs of every incoming projection
-/// (one pass per projection over the chunk's ring slot), then the membrane update.
+/// Advances one chunk by one step: the synaptic input of this step from the inbox (summed
+/// per channel, exponential channels filtered), the stimulus, the membrane update and the
+/// threshold. Populations with a single recurrent delta channel and no refractory period take
+/// one fused pass.
 #[inline]
 fn update_chunk(
     ch: &mut Chunk,
+    spikes: &mut Vec<u32>,
+    z: &mut [f64],
     t: usize,
     in_win: bool,
     pops: &[PopRt],
-    projs: &[ProjRt],
     mu_dt: f64,
 ) {
     let p = &pops[ch.pop];
-    ch.spikes.clear();
+    spikes.clear();
     let n = ch.v.len();
     let start = ch.start;
-    let Chunk {
-        rec,
-        pin,
-        xexp,
-        recv,
-        ..
-    } = ch;
-    rec.iter_mut().for_each(|x| *x = 0.0);
-    if p.has_poisson {
-        pin.iter_mut().for_each(|x| *x = 0.0);
-    }
-    for (q, ip) in p.incoming.iter().enumerate() {
-        let pr = &projs[ip.proj];
-        let base = (t % ip.ring_len) * pr.n_post + start;
-        let atomics = &pr.ring[base..base + n];
-        // SAFETY: in the update phase only this chunk's owner touches these ring entries
-        // (the delivery phase that writes them is separated from this one by the barrier),
-        // and AtomicU32 has the size, alignment and interior mutability of a u32 cell, so a
-        // plain (vectorisable) view of the slot is race-free here.
-        let slot: &mut [u32] =
-            unsafe { std::slice::from_raw_parts_mut(atomics.as_ptr() as *mut u32, n) };
-        let buf = if ip.external { &mut *pin } else { &mut *rec };
-        let w = ip.j;
-        // One pass per projection; the received-spike counts ride along in the window.
-        match (ip.exp, in_win) {
-            (None, false) => {
-                for (b, &c) in buf.iter_mut().zip(slot.iter()) {
-                    *b += c as f64 * w;
-                }
+    let z = &mut z[..n];
+    let l = p.ring_len;
+    let slot = t % l;
+    let (decay, sig, theta, v_reset) = (p.decay, p.sig, p.theta, p.v_reset);
+    ch.noise.fill(&mut ch.rng, z);
+    if p.fused {
+        let inb = &mut ch.inbox[slot * n..(slot + 1) * n];
+        if in_win {
+            for ((((v, x), &z), s), q) in
+                ch.v.iter_mut()
+                    .zip(inb.iter_mut())
+                    .zip(z.iter())
+                    .zip(ch.sum_rec.iter_mut())
+                    .zip(ch.sq.iter_mut())
+            {
+                let r = *x;
+                *x = 0.0;
+                *s += r;
+                *q += r * r;
+                *v = *v * decay + (r + mu_dt) + sig * z;
             }
-            (None, true) => {
-                for ((b, k), &c) in buf.iter_mut().zip(recv[q].iter_mut()).zip(slot.iter()) {
-                    *b += c as f64 * w;
-                    *k += c as u64;
-                }
+        } else {
+            for ((v, x), &z) in ch.v.iter_mut().zip(inb.iter_mut()).zip(z.iter()) {
+                let r = *x;
+                *x = 0.0;
+                *v = *v * decay + (r + mu_dt) + sig * z;
             }
-            (Some((h, e)), _) => {
-                let wk = w * (1.0 - h);
-                for ((b, x), &c) in buf.iter_mut().zip(xexp[e].iter_mut()).zip(slot.iter()) {
-                    *x = *x * h + c as f64 * wk;
-                    *b += *x;
+        }
+    } else {
+        let Chunk {
+            rec,
+            pin,
+            xexp,
+            inbox,
+            ..
+        } = ch;
+        rec.iter_mut().for_each(|x| *x = 0.0);
+        if p.has_poisson {
+            pin.iter_mut().for_each(|x| *x = 0.0);
+        }
+        for (c, chan) in p.chans.iter().enumerate() {
+            let inb = &mut inbox[(c * l + slot) * n..(c * l + slot + 1) * n];
+            let buf = if chan.external { &mut *pin } else { &mut *rec };
+            match chan.h {
+                None => {
+                    for (b, x) in buf.iter_mut().zip(inb.iter_mut()) {
+                        *b += *x;
+                        *x = 0.0;
+                    }
                 }
-                if in_win {
-                    for (k, &c) in recv[q].iter_mut().zip(slot.iter()) {
-                        *k += c as u64;
+                Some(h) => {
+                    let g = 1.0 - h;
+                    for ((b, x), e) in buf.iter_mut().zip(inb.iter_mut()).zip(xexp[c].iter_mut()) {
+                        *e = *e * h + *x * g;
+                        *b += *e;
+                        *x = 0.0;
                     }
                 }
             }
         }
-        slot.fill(0);
-    }
-    let (decay, sig, theta, v_reset) = (p.decay, p.sig, p.theta, p.v_reset);
-    // Window statistics of the recurrent input: fused into the membrane pass in the common
-    // case (no refractory period, no Poisson input added to rec), a separate pass otherwise.
-    let fused_stats = in_win && p.ref_steps == 0 && !p.has_poisson;
-    if in_win && !fused_stats {
-        for ((s, q), &r) in ch.sum_rec.iter_mut().zip(ch.sq.iter_mut()).zip(&ch.rec) {
-            *s += r;
-            *q += r * r;
+        if in_win {
+            for ((s, q), &r) in ch.sum_rec.iter_mut().zip(ch.sq.iter_mut()).zip(&ch.rec) {
+                *s += r;
+                *q += r * r;
+            }
         }
-    }
-    super::gauss::fill_normal(&mut ch.rng, &mut ch.z);
-    if p.has_poisson {
-        for (r, &x) in ch.rec.iter_mut().zip(&ch.pin) {
-            *r += x;
+        if p.has_poisson {
+            for (r, &x) in ch.rec.iter_mut().zip(&ch.pin) {
+                *r += x;
+            }
         }
-    }
-    if p.bridge > 0.0 {
-        ch.vold.copy_from_slice(&ch.v);
-    }
-    // Membrane update (vectorisable when there is no refractory period).
-    if p.ref_steps == 0 {
-        if fused_stats {
-            for ((((v, &x), &z), s), q) in
-                ch.v.iter_mut()
-                    .zip(&ch.rec)
-                    .zip(&ch.z)
-                    .zip(ch.sum_rec.iter_mut())
-                    .zip(ch.sq.iter_mut())
-            {
-                *s += x;
-                *q += x * x;
+        if p.bridge > 0.0 {
+            ch.vold.copy_from_slice(&ch.v);
+        }
+        if p.ref_steps == 0 {
+            for ((v, &x), &z) in ch.v.iter_mut().zip(&ch.rec).zip(z.iter()) {
                 *v = *v * decay + (x + mu_dt) + sig * z;
             }
         } else {
-            for ((v, &x), &z) in ch.v.iter_mut().zip(&ch.rec).zip(&ch.z) {
-                *v = *v * decay + (x + mu_dt) + sig * z;
-            }
-        }
-    } else {
-        for i in 0..n {
-            if ch.refr[i] > 0 {
-                ch.refr[i] -= 1;
-                ch.v[i] = v_reset;
-            } else {
-                ch.v[i] = ch.v[i] * decay + (ch.rec[i] + mu_dt) + sig * ch.z[i];
+            for (((v, r), &x), &z) in
+                ch.v.iter_mut()
+                    .zip(ch.refr.iter_mut())
+                    .zip(&ch.rec)
+                    .zip(z.iter())
+            {
+                if *r > 0 {
+                    *r -= 1;
+                    *v = v_reset;
+                } else {
+                    *v = *v * decay + (x + mu_dt) + sig * z;
+                }
             }
         }
     }
-    // Threshold crossings: a branch-light scan for candidates (split borrows, so v stays in
-    // registers), then the rare spikes one by one.
+    // Threshold crossings: a branch-light scan for candidates, then the rare spikes one by one.
     {
-        let Chunk { v, spikes, .. } = &mut *ch;
         const B: usize = 8;
-        let mut blocks = v.chunks_exact(B);
+        let mut blocks = ch.v.chunks_exact(B);
         for (b, blk) in (&mut blocks).enumerate() {
             // Branch-free test of a block (compiles to packed compares), rarely true.
             if blk.iter().fold(false, |a, &x| a | (x > theta)) {
@@ -1093,21 +1268,21 @@ fn update_chunk(
     if p.bridge > 0.0 {
         // Probability that the Brownian path crossed θ between the two grid points, for
         // neurons that end the step below θ (and are not refractory).
-        let before = ch.spikes.len();
+        let before = spikes.len();
         for i in 0..n {
             if ch.v[i] <= theta && ch.refr[i] == 0 {
                 let x = p.bridge * (theta - ch.vold[i]) * (theta - ch.v[i]);
                 if x < 30.0 && ch.rng.random::<f64>() < (-x).exp() {
-                    ch.spikes.push(i as u32);
+                    spikes.push(i as u32);
                 }
             }
         }
-        if ch.spikes.len() > before {
-            ch.spikes.sort_unstable();
+        if spikes.len() > before {
+            spikes.sort_unstable();
         }
     }
-    for k in 0..ch.spikes.len() {
-        let i = ch.spikes[k] as usize;
+    for &i in spikes.iter() {
+        let i = i as usize;
         ch.v[i] = v_reset;
         ch.refr[i] = p.ref_steps;
         if in_win {
