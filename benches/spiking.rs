@@ -5,7 +5,8 @@
 //! - `dense_4000_100ms`: N = 4000, p = 0.2, dt = 0.1 ms, mu = 30 mV/s (~7 Hz); throughput in
 //!   synaptic events per second is reported by criterion.
 //! - `connectivity_fig2`: generation of the 2.1e6 synapses of the Fig 2 network.
-//! - `normals_1e6`: the ziggurat noise generator.
+//! - `normals_1e6*`: the ziggurat noise generators (`NormalStream` as the engine uses it,
+//!   `fill_normal`) against `rand_distr`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::SeedableRng;

@@ -430,3 +430,35 @@ fn brownian_bridge_removes_grid_threshold_deficit() {
         "bridge {bridged} vs Phi {phi}"
     );
 }
+
+/// A runaway network (recurrent excitation far above the stable range) stops at the first
+/// 10-ms block whose rate exceeds `max_rate`, reports `diverged`, and stops at the same step
+/// with the same record whatever the number of threads (the stop decision is taken by one
+/// thread and applied by all at the same barrier).
+#[test]
+fn divergence_stops_the_run_at_the_same_step_for_any_thread_count() {
+    let mut p = paper_network("fig2").unwrap();
+    p.j[0][0] *= 8.0;
+    let net = Network::new(NetSpec::from_lif_network(&p).unwrap()).unwrap();
+    let mut o = opts(&net, &[40.0, 40.0], 2000.0);
+    o.transient = 0.0;
+    o.max_rate = 200.0;
+    let runs: Vec<_> = [1, 2]
+        .iter()
+        .map(|&t| {
+            let mut oo = o.clone();
+            oo.threads = t;
+            net.run(&oo).unwrap()
+        })
+        .collect();
+    let r = &runs[0];
+    assert!(r.diverged, "rates {:?}", r.rates());
+    assert!(r.t_end < 1000.0, "stopped at {} ms", r.t_end);
+    // The bins cover exactly the simulated steps, and the per-neuron counts agree with them.
+    let binned: u64 = r.bin_counts.iter().flatten().sum();
+    let counted: u64 = r.stats.iter().flat_map(|s| &s.counts).map(|&c| c as u64).sum();
+    assert_eq!(binned, r.n_spikes);
+    assert_eq!(counted, r.n_spikes);
+    assert_eq!(runs[1].t_end, r.t_end);
+    assert_eq!(runs[1].bin_counts, r.bin_counts);
+}

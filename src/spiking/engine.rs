@@ -163,7 +163,7 @@ pub struct RunResult {
     pub wall_s: f64,
     /// Wall-clock seconds spent building the connectivity (0 when cached).
     pub build_s: f64,
-    /// Bytes of connectivity and ring buffers.
+    /// Bytes of connectivity and input inboxes (rings of future steps).
     pub memory_bytes: usize,
 }
 
