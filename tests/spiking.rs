@@ -456,7 +456,12 @@ fn divergence_stops_the_run_at_the_same_step_for_any_thread_count() {
     assert!(r.t_end < 1000.0, "stopped at {} ms", r.t_end);
     // The bins cover exactly the simulated steps, and the per-neuron counts agree with them.
     let binned: u64 = r.bin_counts.iter().flatten().sum();
-    let counted: u64 = r.stats.iter().flat_map(|s| &s.counts).map(|&c| c as u64).sum();
+    let counted: u64 = r
+        .stats
+        .iter()
+        .flat_map(|s| &s.counts)
+        .map(|&c| c as u64)
+        .sum();
     assert_eq!(binned, r.n_spikes);
     assert_eq!(counted, r.n_spikes);
     assert_eq!(runs[1].t_end, r.t_end);
