@@ -5,14 +5,26 @@ use ssnlab::rate::lifnet::paper_network;
 use ssnlab::spiking::analysis::nanmean;
 use ssnlab::spiking::model::build_csr;
 use ssnlab::spiking::{
-    NetSpec, Network, PoissonInput, Population, Projection, Rule, RunOptions, Signal, Source,
-    Synapse,
+    NetSpec, Network, PoissonInput, Population, Projection, Rule, RunOptions, RunResult, Signal,
+    Source, Synapse,
 };
 
 fn fig2() -> (ssnlab::rate::lifnet::LifNetwork, Network) {
     let p = paper_network("fig2").unwrap();
     let net = Network::new(NetSpec::from_lif_network(&p).unwrap()).unwrap();
     (p, net)
+}
+
+/// The same run with each of the given thread counts.
+fn run_threads(net: &Network, o: &RunOptions, threads: &[usize]) -> Vec<RunResult> {
+    threads
+        .iter()
+        .map(|&t| {
+            let mut oo = o.clone();
+            oo.threads = t;
+            net.run(&oo).unwrap()
+        })
+        .collect()
 }
 
 fn opts(net: &Network, mu: &[f64], duration: f64) -> RunOptions {
@@ -97,14 +109,7 @@ fn same_seed_same_spikes_for_any_thread_count() {
     let mut o = opts(&net, &[25.0, 25.0], 300.0);
     o.record = 200;
     o.transient = 0.0;
-    let runs: Vec<_> = [1, 2, 3]
-        .iter()
-        .map(|&t| {
-            let mut oo = o.clone();
-            oo.threads = t;
-            net.run(&oo).unwrap()
-        })
-        .collect();
+    let runs = run_threads(&net, &o, &[1, 2, 3]);
     for r in &runs[1..] {
         assert_eq!(r.bin_counts, runs[0].bin_counts);
         assert_eq!(r.raster, runs[0].raster);
@@ -149,6 +154,7 @@ fn general_path_is_deterministic_across_thread_counts() {
         delay,
         allow_autapses: false,
     };
+    let (exp5, exp8) = (Synapse::Exp { tau_s: 5.0 }, Synapse::Exp { tau_s: 8.0 });
     let spec = NetSpec {
         name: "mixed".into(),
         pops: vec![pop("E", 2400, 20.0, true), pop("I", 700, 10.0, false)],
@@ -157,40 +163,12 @@ fn general_path_is_deterministic_across_thread_counts() {
             n: 1000,
         }],
         projections: vec![
-            proj(
-                Source::Pop(0),
-                0,
-                120,
-                0.2,
-                Synapse::Exp { tau_s: 5.0 },
-                (0.5, 3.0),
-            ),
-            proj(
-                Source::Pop(1),
-                0,
-                60,
-                0.6,
-                Synapse::Exp { tau_s: 5.0 },
-                (0.5, 1.5),
-            ),
+            proj(Source::Pop(0), 0, 120, 0.2, exp5, (0.5, 3.0)),
+            proj(Source::Pop(1), 0, 60, 0.6, exp5, (0.5, 1.5)),
             proj(Source::Pop(0), 1, 150, 0.2, Synapse::Delta, (1.0, 2.0)),
-            proj(
-                Source::Pop(1),
-                1,
-                40,
-                0.5,
-                Synapse::Exp { tau_s: 8.0 },
-                (0.0, 0.0),
-            ),
+            proj(Source::Pop(1), 1, 40, 0.5, exp8, (0.0, 0.0)),
             proj(Source::Poisson(0), 0, 100, 0.1, Synapse::Delta, (0.5, 0.5)),
-            proj(
-                Source::Poisson(0),
-                1,
-                100,
-                0.1,
-                Synapse::Exp { tau_s: 5.0 },
-                (0.5, 0.5),
-            ),
+            proj(Source::Poisson(0), 1, 100, 0.1, exp5, (0.5, 0.5)),
         ],
     };
     let net = Network::new(spec).unwrap();
@@ -202,14 +180,7 @@ fn general_path_is_deterministic_across_thread_counts() {
     o.poisson_rates = vec![Signal::Const(10.0)];
     o.record = 100;
     o.progress = false;
-    let runs: Vec<_> = [1, 2, 3]
-        .iter()
-        .map(|&t| {
-            let mut oo = o.clone();
-            oo.threads = t;
-            net.run(&oo).unwrap()
-        })
-        .collect();
+    let runs = run_threads(&net, &o, &[1, 2, 3]);
     assert!(runs[0].n_spikes > 2000, "{} spikes", runs[0].n_spikes);
     for r in &runs[1..] {
         assert_eq!(r.bin_counts, runs[0].bin_counts);
@@ -443,14 +414,7 @@ fn divergence_stops_the_run_at_the_same_step_for_any_thread_count() {
     let mut o = opts(&net, &[40.0, 40.0], 2000.0);
     o.transient = 0.0;
     o.max_rate = 200.0;
-    let runs: Vec<_> = [1, 2]
-        .iter()
-        .map(|&t| {
-            let mut oo = o.clone();
-            oo.threads = t;
-            net.run(&oo).unwrap()
-        })
-        .collect();
+    let runs = run_threads(&net, &o, &[1, 2]);
     let r = &runs[0];
     assert!(r.diverged, "rates {:?}", r.rates());
     assert!(r.t_end < 1000.0, "stopped at {} ms", r.t_end);

@@ -323,9 +323,9 @@ struct Chunk {
     inbox: Vec<f64>,
     /// Exponential-synapse currents per channel, [channel][neuron] (empty for delta channels).
     xexp: Vec<Vec<f64>>,
-    /// Recurrent input of this step per neuron (mV; general path only).
+    /// Recurrent input of this step per neuron (mV; general path only, else empty).
     rec: Vec<f64>,
-    /// Poisson input of this step per neuron (mV; general path only).
+    /// Poisson input of this step per neuron (mV; only with Poisson inputs, else empty).
     pin: Vec<f64>,
     /// Spikes received in the analysis window, [incoming projection][neuron].
     recv: Vec<Vec<u64>>,
@@ -658,8 +658,12 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
                         }
                     })
                     .collect(),
-                rec: vec![0.0; len],
-                pin: vec![0.0; len],
+                rec: if pr.fused { Vec::new() } else { vec![0.0; len] },
+                pin: if pr.has_poisson {
+                    vec![0.0; len]
+                } else {
+                    Vec::new()
+                },
                 recv: vec![vec![0; len]; pr.incoming.len()],
                 vold: if o.bridge { vec![0.0; len] } else { Vec::new() },
                 rng,

@@ -111,31 +111,30 @@ fn slow<G: Rng + ?Sized>(rng: &mut G, t: &Tables, mut hz: i32, mut iz: usize) ->
     }
 }
 
+/// One normal from 32 random bits: the fast path, or the exact slow path with uniforms from
+/// `spare`.
+#[inline(always)]
+fn draw<G: Rng + ?Sized>(t: &Tables, spare: &mut G, h: u32) -> f64 {
+    let (iz, hz) = split(h);
+    if hz.unsigned_abs() < t.k[iz] {
+        hz as f64 * t.w[iz]
+    } else {
+        slow(spare, t, hz, iz)
+    }
+}
+
 /// Fills `out` with independent standard normal numbers.
 pub fn fill_normal<G: Rng + ?Sized>(rng: &mut G, out: &mut [f64]) {
     let t = tables();
     let mut chunks = out.chunks_exact_mut(2);
     for pair in &mut chunks {
         let b = rng.next_u64();
-        for (h, o) in [b as u32, (b >> 32) as u32]
-            .into_iter()
-            .zip(pair.iter_mut())
-        {
-            let (iz, hz) = split(h);
-            *o = if hz.unsigned_abs() < t.k[iz] {
-                hz as f64 * t.w[iz]
-            } else {
-                slow(rng, t, hz, iz)
-            };
-        }
+        pair[0] = draw(t, rng, b as u32);
+        pair[1] = draw(t, rng, (b >> 32) as u32);
     }
     for o in chunks.into_remainder() {
-        let (iz, hz) = split(rng.next_u64() as u32);
-        *o = if hz.unsigned_abs() < t.k[iz] {
-            hz as f64 * t.w[iz]
-        } else {
-            slow(rng, t, hz, iz)
-        };
+        let h = rng.next_u64() as u32;
+        *o = draw(t, rng, h);
     }
 }
 
@@ -182,22 +181,12 @@ impl NormalStream {
         };
         let mut pairs = out.chunks_exact_mut(2);
         for pair in &mut pairs {
-            for (h, o) in next().into_iter().zip(pair.iter_mut()) {
-                let (iz, hz) = split(h);
-                *o = if hz.unsigned_abs() < t.k[iz] {
-                    hz as f64 * t.w[iz]
-                } else {
-                    slow(spare, t, hz, iz)
-                };
-            }
+            let [lo, hi] = next();
+            pair[0] = draw(t, spare, lo);
+            pair[1] = draw(t, spare, hi);
         }
         if let [o] = pairs.into_remainder() {
-            let (iz, hz) = split(next()[0]);
-            *o = if hz.unsigned_abs() < t.k[iz] {
-                hz as f64 * t.w[iz]
-            } else {
-                slow(spare, t, hz, iz)
-            };
+            *o = draw(t, spare, next()[0]);
         }
         self.s = [s0, s1, s2, s3];
     }
