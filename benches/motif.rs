@@ -8,8 +8,9 @@
 //! - `motif_mean_field_fixed_point`: the 2P mean-field fixed point, P = 2.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ssnlab::connectivity::{GaussianMotifs, Sonet, block_stats};
 use ssnlab::motif::ratenet::{RateOptions, simulate};
-use ssnlab::motif::{GaussianMotifs, MotifMeanField, Phi, Sonet, block_stats};
+use ssnlab::motif::{MotifMeanField, Phi};
 use std::hint::black_box;
 
 fn one(n: usize) -> GaussianMotifs {

@@ -26,6 +26,8 @@ fn dense() -> LifNetwork {
 fn run_bench(c: &mut Criterion, name: &str, p: &LifNetwork, mu: f64, dt: f64) {
     let net = Network::new(NetSpec::from_lif_network(p).unwrap()).unwrap();
     let mut o = RunOptions::new(&net.spec);
+    o.transient = 0.0; // window from the start (each test sets its own)
+    o.max_rate = 0.0; // no runaway stop unless the test sets one
     o.duration = 100.0;
     o.dt = dt;
     o.mu = vec![Signal::Const(mu); 2];
@@ -78,11 +80,11 @@ fn normals(c: &mut Criterion) {
     g.throughput(Throughput::Elements(buf.len() as u64));
     g.bench_function("normals_1e6", |b| {
         b.iter(|| {
-            ssnlab::spiking::gauss::fill_normal(&mut rng, &mut buf);
+            ssnlab::numerics::random::fill_normal(&mut rng, &mut buf);
             black_box(buf[0])
         })
     });
-    let mut stream = ssnlab::spiking::gauss::NormalStream::new(&mut rng);
+    let mut stream = ssnlab::numerics::random::NormalStream::new(&mut rng);
     let mut chunk = vec![0.0; 256];
     g.bench_function("normals_1e6_stream", |b| {
         // As the engine uses it: 256 normals per call.

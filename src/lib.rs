@@ -1,9 +1,10 @@
 //! ssnlab: operational regimes of recurrent E–I circuits.
 //!
-//! Layers (arrows point down only): `script` (the Rhai host) → numerical domains
-//! (`neuron`, `rate`, ...) → `error`/`cancel`. Domain modules never depend on Rhai.
+//! Layers (arrows point down only): `script` (the Rhai host) → domains (`neuron`, `rate`,
+//! `izh`, `motif`, `spiking`, `plot`, `io`) → `connectivity` → `numerics` → `error`. Domain
+//! modules never depend on Rhai.
 
-pub mod cancel;
+pub mod connectivity;
 pub mod error;
 pub mod repl;
 pub mod script;
@@ -16,6 +17,7 @@ pub mod io;
 pub mod izh;
 pub mod motif;
 pub mod neuron;
+pub mod numerics;
 pub mod plot;
 pub mod rate;
 pub mod spiking;

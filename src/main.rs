@@ -45,11 +45,11 @@ enum Cmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    ssnlab::cancel::set_quiet(cli.quiet);
+    ssnlab::numerics::context::set_quiet(cli.quiet);
     let result = match cli.command {
         None | Some(Cmd::Repl) => ssnlab::repl::run(!cli.no_history),
         Some(Cmd::Run { file, args }) => {
-            ssnlab::cancel::install_handler();
+            ssnlab::numerics::context::install_handler();
             ssnlab::script::run_file(&file, &args)
         }
         Some(Cmd::Check { file }) => {

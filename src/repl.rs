@@ -202,7 +202,7 @@ impl Session {
     /// Evaluates one input (a statement, a block, or a `:command`). Returns the text to print
     /// on stdout, or an error message for stderr. `Ok(None)` means "quit".
     pub fn eval(&mut self, input: &str) -> Result<Option<String>, String> {
-        crate::cancel::reset();
+        crate::numerics::context::reset();
         let t = input.trim();
         if let Some(cmd) = t.strip_prefix(':') {
             return self.command(cmd);
@@ -288,7 +288,7 @@ impl Session {
 
 /// Runs the REPL until EOF or `:quit`.
 pub fn run(history: bool) -> Result<(), String> {
-    crate::cancel::install_handler();
+    crate::numerics::context::install_handler();
     let mut session = Session::new();
     let tty = std::io::stdin().is_terminal();
     let config = Config::builder()

@@ -6,9 +6,9 @@ use ssnlab::script::{Source, build_engine, format_eval_error};
 #[test]
 fn interrupt_flag_stops_a_running_script() {
     let engine = build_engine();
-    ssnlab::cancel::request();
+    ssnlab::numerics::context::request();
     let r = engine.run("let x = 0; loop { x += 1; }");
-    ssnlab::cancel::reset();
+    ssnlab::numerics::context::reset();
     let e = r.expect_err("must stop");
     let msg = format_eval_error(
         &Source {
@@ -29,14 +29,16 @@ fn interrupted_spiking_run_returns_partial_result() {
     let p = ssnlab::rate::lifnet::paper_network("fig2").unwrap();
     let net = Network::new(NetSpec::from_lif_network(&p).unwrap()).unwrap();
     let mut o = RunOptions::new(&net.spec);
+    o.transient = 0.0; // window from the start (each test sets its own)
+    o.max_rate = 0.0; // no runaway stop unless the test sets one
     o.duration = 100_000.0;
     o.mu = vec![Signal::Const(19.0); 2];
     o.progress = false;
     // Build the connectivity first: building checks the flag too.
     net.connectivity(o.conn_seed, o.dt).unwrap();
-    ssnlab::cancel::request();
+    ssnlab::numerics::context::request();
     let r = net.run(&o);
-    ssnlab::cancel::reset();
+    ssnlab::numerics::context::reset();
     let r = r.unwrap();
     assert!(r.interrupted);
     assert!(r.t_end < 100.0, "stopped at {}", r.t_end);

@@ -2,9 +2,10 @@
 //! references: sampling theory, the reference's simulation table, direct eigen-decomposition
 //! of sampled matrices, and rate-network simulation.
 
+use ssnlab::connectivity::{GaussianMotifs, Sonet};
 use ssnlab::motif::fit::{Free, Targets, fit};
 use ssnlab::motif::ratenet::{RateOptions, simulate};
-use ssnlab::motif::{GaussianMotifs, MotifMeanField, Phi, Sonet};
+use ssnlab::motif::{MotifMeanField, Phi};
 use ssnlab::spiking::model::{NetSpec, Population, Projection, Rule, Source, Synapse, build_csr};
 
 fn net(rho: f64, n: usize) -> GaussianMotifs {
@@ -379,8 +380,8 @@ fn sonet_rule_plugs_into_the_spiking_engine() {
         }
     }
     assert!(c.delays.iter().all(|&d| (5..=20).contains(&d)));
-    let st = ssnlab::motif::block_stats(&[n], |i, j| adj[i * n + j] as f64);
-    let a = ssnlab::motif::sonet::Alphas::from_stats(&st);
+    let st = ssnlab::connectivity::block_stats(&[n], |i, j| adj[i * n + j] as f64);
+    let a = ssnlab::connectivity::sonet::Alphas::from_stats(&st);
     println!("{a:?}");
     assert!((a.p[0][0] - 0.1).abs() < 0.002);
     assert!((a.recip[0][0] - 0.5).abs() < 0.1);

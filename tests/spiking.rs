@@ -1,8 +1,8 @@
 //! Spiking engine against theory (self-consistent Ricciardi rates, synaptic current shapes,
 //! delays) and its invariants (determinism across thread counts, exact in-degrees).
 
+use ssnlab::numerics::stats::nanmean;
 use ssnlab::rate::lifnet::paper_network;
-use ssnlab::spiking::analysis::nanmean;
 use ssnlab::spiking::model::build_csr;
 use ssnlab::spiking::{
     NetSpec, Network, PoissonInput, Population, Projection, Rule, RunOptions, RunResult, Signal,
@@ -29,6 +29,8 @@ fn run_threads(net: &Network, o: &RunOptions, threads: &[usize]) -> Vec<RunResul
 
 fn opts(net: &Network, mu: &[f64], duration: f64) -> RunOptions {
     let mut o = RunOptions::new(&net.spec);
+    o.transient = 0.0; // window from the start (each test sets its own)
+    o.max_rate = 0.0; // no runaway stop unless the test sets one
     o.duration = duration;
     o.mu = mu.iter().map(|&m| Signal::Const(m)).collect();
     o.transient = 500.0;
@@ -173,6 +175,8 @@ fn general_path_is_deterministic_across_thread_counts() {
     };
     let net = Network::new(spec).unwrap();
     let mut o = RunOptions::new(&net.spec);
+    o.transient = 0.0; // window from the start (each test sets its own)
+    o.max_rate = 0.0; // no runaway stop unless the test sets one
     o.duration = 400.0;
     o.transient = 100.0;
     o.dt = 0.1;
@@ -250,6 +254,8 @@ fn two_neurons(
     };
     let net = Network::new(spec).unwrap();
     let mut o = RunOptions::new(&net.spec);
+    o.transient = 0.0; // window from the start (each test sets its own)
+    o.max_rate = 0.0; // no runaway stop unless the test sets one
     o.duration = 200.0;
     o.dt = 0.1;
     o.mu = vec![Signal::Const(80.0), Signal::Const(0.0)];
@@ -334,6 +340,8 @@ fn poisson_inputs_drive_as_expected() {
     };
     let net = Network::new(spec).unwrap();
     let mut o = RunOptions::new(&net.spec);
+    o.transient = 0.0; // window from the start (each test sets its own)
+    o.max_rate = 0.0; // no runaway stop unless the test sets one
     o.duration = 5000.0;
     o.transient = 200.0;
     o.mu = vec![Signal::Const(20.0)];

@@ -2,6 +2,7 @@
 //! against independent checks (numerical continuation by rate dynamics, round trips).
 
 use ssnlab::neuron::PowerLaw;
+use ssnlab::numerics::ode::Termination;
 use ssnlab::rate::lifnet::{paper_network, paper_power_laws};
 use ssnlab::rate::regime::{conditions, peak, response};
 use ssnlab::rate::{Ssn, design};
@@ -130,9 +131,12 @@ fn stability_and_regimes_agree_with_rate_dynamics() {
         let input = [mu, r * mu];
         let s = net.steady_states(&input, None).unwrap();
         if s.states.is_empty() {
-            let (_, _, div) = net
-                .simulate(&[1.0, 1.0], &|_| input.to_vec(), 20_000.0, 0.05, 1e5)
-                .unwrap();
+            let div = matches!(
+                net.simulate(&[1.0, 1.0], &|_| input.to_vec(), 20_000.0, 0.05, 1e5)
+                    .unwrap()
+                    .termination,
+                Termination::Diverged { .. }
+            );
             assert!(
                 div,
                 "no steady state but dynamics did not diverge at J={j:?}"
@@ -141,10 +145,11 @@ fn stability_and_regimes_agree_with_rate_dynamics() {
         }
         for st in &s.states {
             let start: Vec<f64> = st.nu.iter().map(|v| v * 1.01 + 1e-3).collect();
-            let (_, tr, div) = net
+            let run = net
                 .simulate(&start, &|_| input.to_vec(), 5000.0, 0.05, 1e5)
                 .unwrap();
-            let end = tr.last().unwrap();
+            let div = matches!(run.termination, Termination::Diverged { .. });
+            let end = run.last();
             let dist = ((end[0] - st.nu[0]).powi(2) + (end[1] - st.nu[1]).powi(2)).sqrt();
             if st.stable {
                 assert!(
@@ -214,10 +219,11 @@ fn random_networks_classification_vs_dynamics_and_finite_differences() {
                 continue; // unphysical or marginal
             }
             let start: Vec<f64> = st.nu.iter().map(|v| v * 1.002 + 1e-4).collect();
-            let (_, tr, div) = net
+            let run = net
                 .simulate(&start, &|_| input.to_vec(), 4000.0, 0.05, 1e5)
                 .unwrap();
-            let end = tr.last().unwrap();
+            let div = matches!(run.termination, Termination::Diverged { .. });
+            let end = run.last();
             let dist = ((end[0] - st.nu[0]).powi(2) + (end[1] - st.nu[1]).powi(2)).sqrt();
             if st.stable {
                 assert!(

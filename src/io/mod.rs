@@ -158,10 +158,14 @@ pub fn write_csv(
     write_meta(path, "csv", meta)
 }
 
-/// Reads a CSV with a header row: columns that parse as numbers (including "nan", "inf")
-/// become numeric, others text. Column order is kept.
+/// Reads a CSV with a header row. A column is numeric when every non-blank cell parses as a
+/// number (including "nan", "inf") and at least one does; its blank cells are NaN. Other
+/// columns are text. Column order is kept. An empty file (no header), an empty or duplicate
+/// column name, and a row with more cells than the header are errors.
 pub fn read_csv(path: &Path) -> Result<Vec<(String, Column)>> {
-    let mut r = csv::Reader::from_path(path)
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
         .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
     let headers: Vec<String> = r
         .headers()
@@ -169,9 +173,41 @@ pub fn read_csv(path: &Path) -> Result<Vec<(String, Column)>> {
         .iter()
         .map(|s| s.trim().to_string())
         .collect();
+    if headers.is_empty() || headers.iter().all(|h| h.is_empty()) {
+        return Err(Error::Io(format!(
+            "{}: empty file (a CSV needs a header row naming its columns)",
+            path.display()
+        )));
+    }
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            return Err(Error::Io(format!(
+                "{}: column {} has no name in the header",
+                path.display(),
+                i + 1
+            )));
+        }
+        if let Some(j) = headers[..i].iter().position(|g| g == h) {
+            return Err(Error::Io(format!(
+                "{}: duplicate column name {h:?} (columns {} and {})",
+                path.display(),
+                j + 1,
+                i + 1
+            )));
+        }
+    }
     let mut cols: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
     for (k, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| Error::Io(format!("{} row {}: {e}", path.display(), k + 2)))?;
+        if rec.len() > headers.len() {
+            return Err(Error::Io(format!(
+                "{} row {}: {} cells but the header names {} columns",
+                path.display(),
+                k + 2,
+                rec.len(),
+                headers.len()
+            )));
+        }
         for (i, c) in cols.iter_mut().enumerate() {
             c.push(rec.get(i).unwrap_or("").trim().to_string());
         }
@@ -180,10 +216,20 @@ pub fn read_csv(path: &Path) -> Result<Vec<(String, Column)>> {
         .into_iter()
         .zip(cols)
         .map(|(h, c)| {
-            let nums: Option<Vec<f64>> = c.iter().map(|s| s.parse::<f64>().ok()).collect();
+            let any = c.iter().any(|s| !s.is_empty());
+            let nums: Option<Vec<f64>> = c
+                .iter()
+                .map(|s| {
+                    if s.is_empty() {
+                        Some(f64::NAN)
+                    } else {
+                        s.parse::<f64>().ok()
+                    }
+                })
+                .collect();
             match nums {
-                Some(v) => (h, Column::Num(v)),
-                None => (h, Column::Text(c)),
+                Some(v) if any => (h, Column::Num(v)),
+                _ => (h, Column::Text(c)),
             }
         })
         .collect())

@@ -18,6 +18,10 @@
 
 use super::IzhPop;
 use crate::error::{Error, Result};
+use crate::numerics::linalg::sorted_eigenvalues;
+use crate::numerics::newton::{self, fd_jacobian};
+use crate::numerics::ode;
+use crate::numerics::timecourse::{Extra, TimeCourse};
 use nalgebra::{DMatrix, DVector};
 use std::f64::consts::PI;
 
@@ -77,6 +81,9 @@ pub struct Branch {
     pub points: Vec<BranchPoint>,
     /// Folds and Hopf points in arclength order.
     pub special: Vec<SpecialPoint>,
+    /// Why each direction (forward, backward) stopped before leaving the range; empty when
+    /// both left it (the branch is complete over the range).
+    pub truncated: Vec<String>,
 }
 
 /// Options of the continuation.
@@ -91,6 +98,10 @@ pub struct Continuation {
     /// Largest number of branch points.
     pub max_points: usize,
 }
+
+/// Names of the per-population state variables at the script boundary, in state-vector order:
+/// rates (Hz), v (mV), u (pA), s_ampa, s_gaba.
+pub const STATE_KEYS: [&str; 5] = ["rates", "v", "u", "s_ampa", "s_gaba"];
 
 impl IzhMeanField {
     /// A validated mean-field network.
@@ -184,7 +195,9 @@ impl IzhMeanField {
     }
 
     /// Integrates with the classical RK4 scheme from `x0` over `duration` ms with step `dt`,
-    /// input currents `input(t)`, recording every `every` steps. Returns (t, states).
+    /// input currents `input(t)`, recording every `every` steps. A non-finite state ends the
+    /// run as [`ode::Termination::Diverged`] and Ctrl-C as [`ode::Termination::Interrupted`],
+    /// each keeping what was recorded.
     pub fn integrate(
         &self,
         x0: &[f64],
@@ -192,7 +205,7 @@ impl IzhMeanField {
         dt: f64,
         every: usize,
         input: &dyn Fn(f64) -> Vec<f64>,
-    ) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+    ) -> Result<ode::Trajectory> {
         if x0.len() != self.dim() {
             return Err(Error::Shape(format!(
                 "initial state has {} values, the model {}",
@@ -207,120 +220,124 @@ impl IzhMeanField {
                 "dt must be > 0 and duration finite and >= 0 (ms)",
             ));
         }
-        let n = (duration / dt).round() as usize;
-        let every = every.max(1);
-        let d = self.dim();
-        let mut x = x0.to_vec();
-        let (mut k1, mut k2, mut k3, mut k4, mut tmp) = (
-            vec![0.0; d],
-            vec![0.0; d],
-            vec![0.0; d],
-            vec![0.0; d],
-            vec![0.0; d],
-        );
-        let mut ts = vec![0.0];
-        let mut xs = vec![x.clone()];
-        for step in 0..n {
-            if crate::cancel::interrupted() {
-                break;
+        let steps = (duration / dt).round() as usize;
+        let spec = ode::Spec {
+            steps,
+            dt,
+            every,
+            record_end: false,
+        };
+        Ok(ode::integrate(
+            x0,
+            spec,
+            ode::Method::Rk4,
+            |t, x, dx| self.rhs_with(x, &input(t), dx),
+            |_| {},
+            |_| false,
+        ))
+    }
+
+    /// The state vector from named per-population values (any of [`STATE_KEYS`]; rates in Hz,
+    /// converted to 1/ms), the others at the resting state.
+    pub fn state_from_values(&self, values: &[(&str, Vec<f64>)]) -> Result<Vec<f64>> {
+        let p = self.pops.len();
+        let mut x = self.initial_state();
+        for (key, vals) in values {
+            let Some(k) = STATE_KEYS.iter().position(|s| s == key) else {
+                return Err(Error::param(
+                    key,
+                    "(a state variable)",
+                    format!("state variables are {}", STATE_KEYS.join(", ")),
+                ));
+            };
+            if vals.len() != p {
+                return Err(Error::param(
+                    key,
+                    format!("{} values", vals.len()),
+                    format!("needs one value per population ({p})"),
+                ));
             }
-            let t = step as f64 * dt;
-            let i0 = input(t);
-            let ih = input(t + 0.5 * dt);
-            let i1 = input(t + dt);
-            self.rhs_with(&x, &i0, &mut k1);
-            for m in 0..d {
-                tmp[m] = x[m] + 0.5 * dt * k1[m];
-            }
-            self.rhs_with(&tmp, &ih, &mut k2);
-            for m in 0..d {
-                tmp[m] = x[m] + 0.5 * dt * k2[m];
-            }
-            self.rhs_with(&tmp, &ih, &mut k3);
-            for m in 0..d {
-                tmp[m] = x[m] + dt * k3[m];
-            }
-            self.rhs_with(&tmp, &i1, &mut k4);
-            for m in 0..d {
-                x[m] += dt / 6.0 * (k1[m] + 2.0 * k2[m] + 2.0 * k3[m] + k4[m]);
-            }
-            if x.iter().any(|v| !v.is_finite()) {
-                return Err(Error::numerical(format!(
-                    "the mean field diverged at t = {:.3} ms (try a smaller dt)",
-                    t + dt
-                )));
-            }
-            if (step + 1) % every == 0 {
-                ts.push(t + dt);
-                xs.push(x.clone());
+            let f = if k == 0 { 1e-3 } else { 1.0 };
+            for q in 0..p {
+                x[NVAR * q + k] = vals[q] * f;
             }
         }
-        Ok((ts, xs))
+        Ok(x)
+    }
+
+    /// A state vector as named per-population values at the script boundary: rates (Hz, converted
+    /// from 1/ms), v (mV), u (pA), s_ampa, s_gaba.
+    pub fn state_record(&self, x: &[f64]) -> Vec<(String, Extra)> {
+        let p = self.pops.len();
+        let pick = |k: usize, f: f64| Extra::Vec((0..p).map(|q| x[NVAR * q + k] * f).collect());
+        vec![
+            ("rates".into(), pick(0, 1000.0)),
+            ("v".into(), pick(1, 1.0)),
+            ("u".into(), pick(2, 1.0)),
+            ("s_ampa".into(), pick(3, 1.0)),
+            ("s_gaba".into(), pick(4, 1.0)),
+        ]
+    }
+
+    /// A trajectory of [`IzhMeanField::integrate`] as a [`TimeCourse`] (rates converted from
+    /// 1/ms to Hz; extras `v`, `u` (per population and time) and `last`, the final state).
+    pub fn time_course(&self, tr: &ode::Trajectory) -> TimeCourse {
+        let p = self.pops.len();
+        let col = |k: usize, f: f64| -> Vec<Vec<f64>> {
+            (0..p)
+                .map(|q| tr.x.iter().map(|x| x[NVAR * q + k] * f).collect())
+                .collect()
+        };
+        let mut tc = TimeCourse::new(
+            "Izhikevich mean field",
+            tr.t.clone(),
+            self.pops.iter().map(|q| q.name.clone()).collect(),
+            col(0, 1000.0),
+            "Hz",
+            tr.termination,
+        )
+        .with("v", Extra::Mat(col(1, 1.0)))
+        .with("u", Extra::Mat(col(2, 1.0)));
+        if let ode::Termination::Diverged { t } | ode::Termination::Interrupted { t } =
+            tr.termination
+        {
+            tc.t_end = t;
+        }
+        tc
     }
 
     /// Jacobian of the right-hand side (central differences, relative step 1e-6).
     pub fn jacobian(&self, x: &[f64], i_ext: &[f64]) -> DMatrix<f64> {
-        let d = self.dim();
-        let mut jac = DMatrix::zeros(d, d);
-        let (mut fp, mut fm) = (vec![0.0; d], vec![0.0; d]);
-        let mut y = x.to_vec();
-        for m in 0..d {
-            let h = 1e-6 * x[m].abs().max(1e-3);
-            y[m] = x[m] + h;
-            self.rhs_with(&y, i_ext, &mut fp);
-            y[m] = x[m] - h;
-            self.rhs_with(&y, i_ext, &mut fm);
-            y[m] = x[m];
-            for row in 0..d {
-                jac[(row, m)] = (fp[row] - fm[row]) / (2.0 * h);
-            }
-        }
-        jac
+        fd_jacobian(|y, out| self.rhs_with(y, i_ext, out), x, 1e-6, 1e-3, false)
     }
 
     /// Eigenvalues of the Jacobian at `x`, sorted by real part (largest first).
     pub fn eigenvalues(&self, x: &[f64], i_ext: &[f64]) -> Vec<(f64, f64)> {
-        let mut ev: Vec<(f64, f64)> = self
-            .jacobian(x, i_ext)
-            .complex_eigenvalues()
-            .iter()
-            .map(|z| (z.re, z.im))
-            .collect();
-        ev.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
-        ev
+        sorted_eigenvalues(&self.jacobian(x, i_ext))
     }
 
-    /// Newton's method for a steady state near `x0` at input currents `i_ext`.
+    /// Newton's method (full steps, at most 50) for a steady state near `x0` at input currents
+    /// `i_ext`: converged when the scaled max-norm of the right-hand side is below 1e-11
+    /// (1e-8 accepted after the last iteration).
     pub fn newton(&self, x0: &[f64], i_ext: &[f64]) -> Option<Vec<f64>> {
-        let d = self.dim();
-        let mut x = x0.to_vec();
-        let mut f = vec![0.0; d];
-        for _ in 0..50 {
-            self.rhs_with(&x, i_ext, &mut f);
-            let norm: f64 = f
-                .iter()
-                .zip(self.scales())
-                .map(|(a, s)| (a / s).abs())
-                .fold(0.0, f64::max);
-            if norm < 1e-11 {
-                return Some(x);
-            }
-            let jac = self.jacobian(&x, i_ext);
-            let step = jac.lu().solve(&DVector::from_column_slice(&f))?;
-            for m in 0..d {
-                x[m] -= step[m];
-            }
-            if x.iter().any(|v| !v.is_finite()) {
-                return None;
-            }
-        }
-        self.rhs_with(&x, i_ext, &mut f);
-        let norm: f64 = f
-            .iter()
-            .zip(self.scales())
-            .map(|(a, s)| (a / s).abs())
-            .fold(0.0, f64::max);
-        (norm < 1e-8).then_some(x)
+        let scales = self.scales();
+        newton::solve(
+            x0,
+            newton::NewtonOptions {
+                max_iter: 50,
+                backtrack: false,
+            },
+            |x, out| self.rhs_with(x, i_ext, out),
+            |x| self.jacobian(x, i_ext),
+            |f, _| {
+                f.iter()
+                    .zip(&scales)
+                    .map(|(a, s)| (a / s).abs())
+                    .fold(0.0, f64::max)
+            },
+            |n, _| n < 1e-11,
+            |n| n < 1e-8,
+        )
     }
 
     /// Typical magnitudes of the state variables (scaling of norms and arclength).
@@ -333,14 +350,22 @@ impl IzhMeanField {
     }
 
     /// A steady state at the network's inputs, reached by integrating from `x0` for 2 s and
-    /// polishing with Newton. `None` if the trajectory does not settle (e.g. a limit cycle).
+    /// polishing with Newton. `None` if the trajectory does not settle: it diverges, is
+    /// interrupted, or ends on a limit cycle (Newton then finds the unstable focus inside it,
+    /// which is rejected).
     pub fn settle(&self, x0: &[f64]) -> Option<Vec<f64>> {
         let i = self.i_ext.clone();
-        let (_, xs) = self
+        let tr = self
             .integrate(x0, 2000.0, 0.01, 200_000, &|_| i.clone())
             .ok()?;
-        let x = xs.last()?.clone();
-        self.newton(&x, &self.i_ext)
+        if tr.termination != ode::Termination::Finished {
+            return None;
+        }
+        // A trajectory that settled sits at a stable state; Newton from a point on a limit
+        // cycle converges to the unstable focus inside it, which is no settled state.
+        let x = self.newton(tr.last(), &self.i_ext)?;
+        let stable = self.eigenvalues(&x, &self.i_ext).iter().all(|e| e.0 < 0.0);
+        stable.then_some(x)
     }
 
     /// Traces the steady-state branch through `x0` (a steady state at the network's inputs)
@@ -423,6 +448,7 @@ impl IzhMeanField {
             (n > 0.0 && n.is_finite()).then(|| t / n)
         };
         let mut halves: Vec<Vec<BranchPoint>> = Vec::new();
+        let mut truncated: Vec<String> = Vec::new();
         for dir in [1.0, -1.0] {
             let mut z = to_z(&x0, lam0);
             let mut t = DVector::zeros(d + 1);
@@ -435,8 +461,14 @@ impl IzhMeanField {
             }
             let mut h = c.step;
             let mut pts = Vec::new();
+            let side = if dir > 0.0 { "forward" } else { "backward" };
+            let mut stop = Some(format!(
+                "{side}: max_points = {} reached before the branch left the range",
+                c.max_points
+            ));
             while pts.len() < c.max_points / 2 {
-                if crate::cancel::interrupted() {
+                if crate::numerics::context::interrupted() {
+                    stop = Some(format!("{side}: interrupted (Ctrl-C)"));
                     break;
                 }
                 // predictor
@@ -462,13 +494,26 @@ impl IzhMeanField {
                 }
                 if !ok || zn.iter().any(|v| !v.is_finite()) || zn[0] < 0.0 {
                     h *= 0.5;
+                    if h < 1e-8 && ok && zn[0] < 0.0 {
+                        // The branch reaches zero rate: its physical end, not a truncation.
+                        stop = None;
+                        break;
+                    }
                     if h < 1e-8 {
+                        stop = Some(format!(
+                            "{side}: the corrector failed down to the step floor 1e-8 at I = {:.6} pA",
+                            from_z(&z).1
+                        ));
                         break;
                     }
                     continue;
                 }
                 let (_, jac) = f_and_jac(&zn);
                 let Some(mut tn) = tangent(&jac, &t) else {
+                    stop = Some(format!(
+                        "{side}: singular tangent at I = {:.6} pA",
+                        from_z(&zn).1
+                    ));
                     break;
                 };
                 if tn.dot(&t) < 0.0 {
@@ -486,10 +531,12 @@ impl IzhMeanField {
                     stable,
                 });
                 if lam < c.range.0 || lam > c.range.1 {
+                    stop = None;
                     break;
                 }
                 h = (h * 1.3).min(c.step);
             }
+            truncated.extend(stop);
             halves.push(pts);
         }
         // Join: reversed backward half, the start, the forward half.
@@ -504,7 +551,11 @@ impl IzhMeanField {
         });
         points.extend(halves[0].iter().cloned());
         let special = find_special(&points);
-        Ok(Branch { points, special })
+        Ok(Branch {
+            points,
+            special,
+            truncated,
+        })
     }
 }
 
@@ -552,7 +603,17 @@ impl IzhMeanField {
                     i[pop] += amplitude * (w * t).sin();
                     i
                 };
-                let (ts, xs) = self.integrate(x0, transient + span, dt, 1, &input)?;
+                let tr = self.integrate(x0, transient + span, dt, 1, &input)?;
+                match tr.termination {
+                    ode::Termination::Finished => {}
+                    ode::Termination::Interrupted { .. } => return Err(Error::Interrupted),
+                    ode::Termination::Diverged { t } => {
+                        return Err(Error::numerical(format!(
+                            "the mean field diverged at t = {t:.3} ms at {f} Hz (try a smaller dt)"
+                        )));
+                    }
+                }
+                let (ts, xs) = (tr.t, tr.x);
                 let p = self.pops.len();
                 let mut amp = vec![0.0; p];
                 for (q, a) in amp.iter_mut().enumerate() {

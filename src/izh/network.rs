@@ -15,6 +15,8 @@
 
 use super::IzhPop;
 use crate::error::{Error, Result};
+use crate::numerics::ode::Termination;
+use crate::numerics::timecourse::{Extra, TimeCourse};
 use crate::spiking::Signal;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -145,6 +147,28 @@ pub struct IzhRunResult {
     pub t_end: f64,
     /// Wall-clock seconds of the time loop.
     pub wall_s: f64,
+    /// Finished, or interrupted (Ctrl-C) at `t_end`.
+    pub termination: Termination,
+}
+
+impl IzhRunResult {
+    /// The run as a [`TimeCourse`] named after the populations: binned rates (Hz), mean over
+    /// t >= `transient` (ms), extras `v_mean` ([population][bin], mV) and `wall_s`.
+    pub fn time_course(&self, names: Vec<String>, transient: f64) -> TimeCourse {
+        let mut tc = TimeCourse::new(
+            "Izhikevich spiking network",
+            self.t.clone(),
+            names,
+            self.rates.clone(),
+            "Hz",
+            self.termination,
+        )
+        .window_from(transient)
+        .with("v_mean", Extra::Mat(self.v_mean.clone()))
+        .with("wall_s", Extra::Num(self.wall_s));
+        tc.t_end = self.t_end;
+        tc
+    }
 }
 
 /// The thresholds of a population of `n` neurons.
@@ -277,8 +301,10 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
     let dt = o.dt;
     let start = std::time::Instant::now();
     let mut t_end = 0.0;
+    let mut termination = Termination::Finished;
     for step in 0..nsteps {
-        if step % 1000 == 0 && crate::cancel::interrupted() {
+        if step % 1000 == 0 && crate::numerics::context::interrupted() {
+            termination = Termination::Interrupted { t: t_end };
             break;
         }
         let t = step as f64 * dt;
@@ -428,6 +454,7 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
         v_mean: vmean,
         t_end,
         wall_s: start.elapsed().as_secs_f64(),
+        termination,
     })
 }
 

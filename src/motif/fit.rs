@@ -183,7 +183,7 @@ pub fn fit(base: &MotifMeanField, free: &[Free], t: &Targets) -> Result<FitResul
     let k = th.len();
     while it < 200 && c > 1e-18 {
         it += 1;
-        crate::cancel::check()?;
+        crate::numerics::context::check()?;
         let mut jac = DMatrix::zeros(r.len(), k);
         for col in 0..k {
             let h = 1e-6 * (1.0 + th[col].abs());

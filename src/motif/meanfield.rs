@@ -22,9 +22,13 @@
 //! I_1 = mΦ(t) + σφ(t), t = m/σ), 128-point Gauss–Legendre for non-integer exponents, and
 //! 64-point Gauss–Hermite for smooth nonlinearities.
 
-use super::field::{gl128, norm_cdf, norm_pdf, sorted_eigenvalues, spectral_radius};
-use super::gaussian::GaussianMotifs;
+use crate::connectivity::GaussianMotifs;
 use crate::error::{Error, Result};
+use crate::numerics::linalg::{sorted_eigenvalues, spectral_radius};
+use crate::numerics::newton::{self, fd_jacobian};
+use crate::numerics::ode;
+use crate::numerics::special::{gl128, norm_cdf, norm_pdf};
+use crate::numerics::timecourse::{Extra, TimeCourse};
 use nalgebra::DMatrix;
 
 /// A non-negative single-neuron nonlinearity.
@@ -398,20 +402,13 @@ impl MotifMeanField {
 
     /// Jacobian of τ·d(m, s)/dt (central differences), 2P × 2P.
     pub fn jacobian(&self, x: &[f64]) -> DMatrix<f64> {
-        let k = x.len();
-        let mut j = DMatrix::zeros(k, k);
-        for c in 0..k {
-            let h = 1e-6 * (1.0 + x[c].abs());
-            let mut xp = x.to_vec();
-            let mut xm = x.to_vec();
-            xp[c] += h;
-            xm[c] -= h;
-            let (fp, fm) = (self.rhs(&xp, &self.input), self.rhs(&xm, &self.input));
-            for r in 0..k {
-                j[(r, c)] = (fp[r] - fm[r]) / (2.0 * h);
-            }
-        }
-        j
+        fd_jacobian(
+            |y, out| out.copy_from_slice(&self.rhs(y, &self.input)),
+            x,
+            1e-6,
+            0.0,
+            true,
+        )
     }
 
     /// Eigenvalues (re, im) of the Jacobian in units of 1/τ, sorted by decreasing real part.
@@ -448,7 +445,9 @@ impl MotifMeanField {
     }
 
     /// Integrates the mean field with classic RK4 from `x0` for `duration` (units of τ's time)
-    /// with step `dt`, inputs `input(t)`; records every `every` steps. Returns (times, states).
+    /// with step `dt`, inputs `input(t)`; records every `every` steps and the last one. A state
+    /// beyond 1e12 in magnitude (runaway activity) ends the run as diverged, Ctrl-C as
+    /// interrupted, each keeping what was recorded.
     pub fn integrate(
         &self,
         x0: &[f64],
@@ -456,7 +455,7 @@ impl MotifMeanField {
         dt: f64,
         every: usize,
         input: &dyn Fn(f64) -> Vec<f64>,
-    ) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+    ) -> Result<ode::Trajectory> {
         let p = self.p();
         if x0.len() != 2 * p {
             return Err(Error::param(
@@ -465,49 +464,67 @@ impl MotifMeanField {
                 format!("needs 2P = {} values (m then s)", 2 * p),
             ));
         }
-        if !(dt > 0.0 && duration >= 0.0 && duration.is_finite()) {
+        if !(dt > 0.0 && dt.is_finite() && duration >= 0.0 && duration.is_finite()) {
             return Err(Error::param(
                 "dt/duration",
                 format!("{dt}/{duration}"),
-                "dt must be > 0 and duration >= 0",
+                "dt must be > 0 and duration finite and >= 0",
             ));
         }
-        let every = every.max(1);
         let steps = (duration / dt).round() as usize;
-        let mut x = x0.to_vec();
-        let mut ts = vec![0.0];
-        let mut xs = vec![x.clone()];
         let k = 1.0 / self.tau;
-        let f = |t: f64, y: &[f64]| -> Vec<f64> {
-            self.rhs(y, &input(t)).into_iter().map(|v| v * k).collect()
+        let spec = ode::Spec {
+            steps,
+            dt,
+            every,
+            record_end: true,
         };
-        for step in 0..steps {
-            let t = step as f64 * dt;
-            let k1 = f(t, &x);
-            let y2: Vec<f64> = x.iter().zip(&k1).map(|(a, b)| a + 0.5 * dt * b).collect();
-            let k2 = f(t + 0.5 * dt, &y2);
-            let y3: Vec<f64> = x.iter().zip(&k2).map(|(a, b)| a + 0.5 * dt * b).collect();
-            let k3 = f(t + 0.5 * dt, &y3);
-            let y4: Vec<f64> = x.iter().zip(&k3).map(|(a, b)| a + dt * b).collect();
-            let k4 = f(t + dt, &y4);
-            for i in 0..x.len() {
-                x[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
-            }
-            if !x.iter().all(|v| v.is_finite() && v.abs() < 1e12) {
-                return Err(Error::numerical(format!(
-                    "the mean field diverged at t = {:.4} (runaway activity: no steady state)",
-                    t + dt
-                )));
-            }
-            if (step + 1) % every == 0 || step + 1 == steps {
-                ts.push(t + dt);
-                xs.push(x.clone());
-            }
-            if step % 4096 == 0 {
-                crate::cancel::check()?;
-            }
+        Ok(ode::integrate(
+            x0,
+            spec,
+            ode::Method::Rk4,
+            |t, y, dy| {
+                for (o, v) in dy.iter_mut().zip(self.rhs(y, &input(t))) {
+                    *o = v * k;
+                }
+            },
+            |_| {},
+            |y| y.iter().any(|v| v.abs() >= 1e12),
+        ))
+    }
+
+    /// A trajectory of [`MotifMeanField::integrate`] as a [`TimeCourse`]: population rates ⟨φ⟩
+    /// (the nonlinearity's unit), extras `m` and `s` ([population][time]).
+    pub fn time_course(&self, tr: &ode::Trajectory) -> TimeCourse {
+        let p = self.p();
+        let col = |k: usize| -> Vec<Vec<f64>> {
+            (0..p)
+                .map(|a| tr.x.iter().map(|x| x[k * p + a]).collect())
+                .collect()
+        };
+        let rate: Vec<Vec<f64>> = (0..p)
+            .map(|a| {
+                tr.x.iter()
+                    .map(|x| self.state(&x[..p], &x[p..]).rate[a])
+                    .collect()
+            })
+            .collect();
+        let mut tc = TimeCourse::new(
+            "2P motif mean field",
+            tr.t.clone(),
+            (0..p).map(|a| format!("P{a}")).collect(),
+            rate,
+            "a.u.",
+            tr.termination,
+        )
+        .with("m", Extra::Mat(col(0)))
+        .with("s", Extra::Mat(col(1)));
+        if let ode::Termination::Diverged { t } | ode::Termination::Interrupted { t } =
+            tr.termination
+        {
+            tc.t_end = t;
         }
-        Ok((ts, xs))
+        tc
     }
 
     /// A fixed point by Newton's method (central-difference Jacobian, backtracking) from `x0`;
@@ -518,11 +535,19 @@ impl MotifMeanField {
             return Ok(x);
         }
         let inp = self.input.clone();
-        let (_, xs) = self.integrate(x0, 200.0 * self.tau, 0.05 * self.tau, 1000, &|_| {
+        let tr = self.integrate(x0, 200.0 * self.tau, 0.05 * self.tau, 1000, &|_| {
             inp.clone()
         })?;
-        let last = xs.last().cloned().unwrap_or_else(|| x0.to_vec());
-        self.newton(&last).ok_or_else(|| {
+        match tr.termination {
+            ode::Termination::Finished => {}
+            ode::Termination::Interrupted { .. } => return Err(Error::Interrupted),
+            ode::Termination::Diverged { t } => {
+                return Err(Error::numerical(format!(
+                    "the mean field diverged at t = {t:.4} (runaway activity: no steady state)"
+                )));
+            }
+        }
+        self.newton(tr.last()).ok_or_else(|| {
             Error::numerical(
                 "no fixed point of the 2P mean field found (Newton failed after 200 tau of integration: the network may oscillate or run away)",
             )
@@ -538,36 +563,19 @@ impl MotifMeanField {
     }
 
     fn newton(&self, x0: &[f64]) -> Option<Vec<f64>> {
-        let mut x = x0.to_vec();
-        let norm = |v: &[f64]| v.iter().map(|a| a * a).sum::<f64>().sqrt();
-        let mut r = self.rhs(&x, &self.input);
-        for _ in 0..100 {
-            let nr = norm(&r);
-            if !nr.is_finite() {
-                return None;
-            }
-            if nr < 1e-12 * (1.0 + norm(&x)) {
-                return Some(x);
-            }
-            let j = self.jacobian(&x);
-            let rhs = nalgebra::DVector::from_iterator(r.len(), r.iter().map(|v| -v));
-            let dx = j.lu().solve(&rhs)?;
-            let mut lam = 1.0;
-            loop {
-                let xn: Vec<f64> = x.iter().zip(dx.iter()).map(|(a, b)| a + lam * b).collect();
-                let rn = self.rhs(&xn, &self.input);
-                if norm(&rn).is_finite() && norm(&rn) < (1.0 - 1e-4 * lam) * nr {
-                    x = xn;
-                    r = rn;
-                    break;
-                }
-                lam *= 0.5;
-                if lam < 1e-6 {
-                    return None;
-                }
-            }
-        }
-        None
+        let l2 = |v: &[f64]| v.iter().map(|a| a * a).sum::<f64>().sqrt();
+        newton::solve(
+            x0,
+            newton::NewtonOptions {
+                max_iter: 100,
+                backtrack: true,
+            },
+            |x, out| out.copy_from_slice(&self.rhs(x, &self.input)),
+            |x| self.jacobian(x),
+            |r, _| l2(r),
+            |n, x| n < 1e-12 * (1.0 + l2(x)),
+            |_| false,
+        )
     }
 }
 

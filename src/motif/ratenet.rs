@@ -2,9 +2,11 @@
 //! (the reference's scheme, dt = 0.1 τ by default), with the matrix–vector product parallel
 //! over rows.
 
-use super::gaussian::WeightMatrix;
 use super::meanfield::Phi;
+use crate::connectivity::WeightMatrix;
 use crate::error::{Error, Result};
+use crate::numerics::ode::Termination;
+use crate::numerics::timecourse::{Extra, TimeCourse};
 use ndarray::parallel::prelude::*;
 use ndarray::{Array1, Axis};
 
@@ -58,6 +60,8 @@ pub struct RateRun {
     pub x: Vec<f64>,
     /// True when the activity ran away (|x| > 1e8 or non-finite); the run stopped there.
     pub diverged: bool,
+    /// Why the run stopped (finished, diverged at t, interrupted at t).
+    pub termination: Termination,
     /// Wall-clock seconds.
     pub wall_s: f64,
 }
@@ -129,7 +133,7 @@ pub fn simulate(
     if !(o.duration > 0.0 && o.duration.is_finite()) {
         return Err(Error::param("duration", o.duration, "must be > 0"));
     }
-    let lab = super::field::labels(&w.sizes);
+    let lab = crate::connectivity::field::labels(&w.sizes);
     let n = lab.len();
     let mut x = match &o.x0 {
         Some(v) if v.len() == n => v.clone(),
@@ -154,6 +158,7 @@ pub fn simulate(
         last: PopState::default(),
         x: Vec::new(),
         diverged: false,
+        termination: Termination::Finished,
         wall_s: 0.0,
     };
     let mut r = Array1::from_iter(x.iter().zip(&lab).map(|(&v, &q)| phi[q].eval(v)));
@@ -190,6 +195,7 @@ pub fn simulate(
         }
         if !x.iter().all(|v| v.is_finite() && v.abs() < 1e8) {
             run.diverged = true;
+            run.termination = Termination::Diverged { t: t + o.dt };
             break;
         }
         for i in 0..n {
@@ -219,8 +225,9 @@ pub fn simulate(
                 }
             });
         }
-        if step % 64 == 0 {
-            crate::cancel::check()?;
+        if step % 64 == 0 && crate::numerics::context::interrupted() {
+            run.termination = Termination::Interrupted { t: t + o.dt };
+            break;
         }
     }
     let rv: Vec<f64> = r.to_vec();
@@ -245,4 +252,38 @@ pub fn simulate(
     run.x = x;
     run.wall_s = t0.elapsed().as_secs_f64();
     Ok(run)
+}
+
+impl RateRun {
+    /// The run as a [`TimeCourse`]: population mean rates ⟨φ(x)⟩ (the nonlinearity's unit) at
+    /// the record times, extras `m` (mean x per population and time), `last` (final or
+    /// window-averaged statistics: m, s, delta, var, rate, rate_var), `x` (final per-neuron
+    /// states) and `wall_s`.
+    pub fn time_course(&self) -> TimeCourse {
+        let l = &self.last;
+        let last = Extra::Record(vec![
+            ("m".into(), Extra::Vec(l.m.clone())),
+            ("s".into(), Extra::Vec(l.s.clone())),
+            ("delta".into(), Extra::Vec(l.delta.clone())),
+            ("var".into(), Extra::Vec(l.var.clone())),
+            ("rate".into(), Extra::Vec(l.rate.clone())),
+            ("rate_var".into(), Extra::Vec(l.rate_var.clone())),
+        ]);
+        let mut tc = TimeCourse::new(
+            "motif rate network",
+            self.t.clone(),
+            (0..self.rate.len()).map(|a| format!("P{a}")).collect(),
+            self.rate.clone(),
+            "a.u.",
+            self.termination,
+        )
+        .with("m", Extra::Mat(self.m.clone()))
+        .with("last", last)
+        .with("x", Extra::Vec(self.x.clone()))
+        .with("wall_s", Extra::Num(self.wall_s));
+        if let Termination::Diverged { t } | Termination::Interrupted { t } = self.termination {
+            tc.t_end = t;
+        }
+        tc
+    }
 }

@@ -19,8 +19,8 @@
 //!
 //! Rates below the smallest positive double (about 5e-324 Hz) are returned as exactly 0.
 
-use super::quad;
 use crate::error::{Error, Result, check_finite, check_nonneg, check_positive};
+use crate::numerics::quad;
 use errorfunctions::RealErrorFunctions;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -72,7 +72,7 @@ fn int_erfcx_quad(c: f64, d: f64) -> f64 {
 fn int_erfcx_tail(c: f64, d: f64) -> f64 {
     let v2 = |v: f64| 1.0 / (v * v);
     let (a2, b2) = (v2(c), v2(d));
-    let tail = (d / c).ln() + 0.25 * (b2 - a2) - 3.0 / 16.0 * (b2 * b2 - a2 * a2)
+    let tail = ((d - c) / c).ln_1p() + 0.25 * (b2 - a2) - 3.0 / 16.0 * (b2 * b2 - a2 * a2)
         + 5.0 / 16.0 * (b2 * b2 * b2 - a2 * a2 * a2);
     tail / SQRT_PI
 }
@@ -174,10 +174,10 @@ fn int_exp_scaled(p: f64, b: f64) -> f64 {
         return 0.0;
     }
     if 2.0 * b * (b - p) > 1.0 {
-        b.dawson() - (p * p - b * b).exp() * p.dawson()
+        // (p − b)(p + b), not p² − b²: no cancellation for large p and b.
+        b.dawson() - ((p - b) * (p + b)).exp() * p.dawson()
     } else {
-        let bb = b * b;
-        quad::panel(p, b, |u| (u * u - bb).exp())
+        quad::panel(p, b, |u| ((u - b) * (u + b)).exp())
     }
 }
 
@@ -264,6 +264,23 @@ impl Lif {
         )
     }
 
+    /// The rate where the Siegert formula is replaced by its limit: far above threshold
+    /// (b < −1e6, i.e. σ → 0 or μ → ∞) the noise is negligible and Φ is the deterministic rate;
+    /// where a, b are not finite (σ underflows next to |μτ − θ|) Φ is the deterministic rate
+    /// above threshold and 0 below it. Far below threshold (b > 1e6) [`Lif::log_t_int`] uses
+    /// the asymptotic interval.
+    fn extreme_rate(&self, mu: f64, sigma: f64) -> Option<f64> {
+        let (a, b, _) = self.ys(mu, sigma);
+        if !(a.is_finite() && b.is_finite()) {
+            return Some(if mu * self.tau * 1e-3 > self.theta {
+                self.rate_deterministic(mu)
+            } else {
+                0.0
+            });
+        }
+        (b < -1e6).then(|| self.rate_deterministic(mu))
+    }
+
     fn check(mu: f64, sigma: f64) -> Result<()> {
         check_finite("mu", mu, "mV/s")?;
         check_nonneg("sigma", sigma, "mV/sqrt(s)")?;
@@ -277,13 +294,32 @@ impl Lif {
         if v_inf <= self.theta {
             return 0.0;
         }
-        let t = tau_s * ((v_inf - self.v_reset) / (v_inf - self.theta)).ln();
+        // ln((v − V_R)/(v − θ)) = ln(1 + (θ − V_R)/(v − θ)), exact for v ≫ θ.
+        let t = tau_s * ((self.theta - self.v_reset) / (v_inf - self.theta)).ln_1p();
         1.0 / (self.t_ref * 1e-3 + t)
     }
 
     /// Natural log of the mean interspike interval without refractoriness, ln(τ√π I) (s).
     fn log_t_int(&self, mu: f64, sigma: f64) -> f64 {
         let (a, b, tau_s) = self.ys(mu, sigma);
+        if b > 1e6 {
+            // ∫_a^b erfcx(−u) du = (e^{b²}/b)(1 − (b/a) e^{−(b−a)(b+a)})(1 + O(b⁻²)), with
+            // b − a = (θ − V_R)/(σ√τ) taken exactly (a and b alone have lost it).
+            let w = (self.theta - self.v_reset) / (sigma * tau_s.sqrt());
+            let tail = if a > 0.0 {
+                (-(-w * (a + b)).exp_m1()).ln()
+            } else {
+                0.0
+            };
+            return (tau_s * SQRT_PI).ln() - b.ln() + b * b + tail;
+        }
+        let w = (self.theta - self.v_reset) / (sigma * tau_s.sqrt());
+        if w < 1e-6 {
+            // Huge noise: the interval [a, b] is narrower than a and b can resolve. Midpoint
+            // rule on the exact width w (relative error ~w²/24 < 1e-13).
+            let (sc, m) = erfcx_neg_scaled(0.5 * (a + b));
+            return (tau_s * SQRT_PI * w * m).ln() + sc;
+        }
         let (s, m) = siegert_integral(a, b);
         (tau_s * SQRT_PI * m).ln() + s
     }
@@ -300,6 +336,9 @@ impl Lif {
         if sigma == 0.0 {
             return self.rate_deterministic(mu);
         }
+        if let Some(r) = self.extreme_rate(mu, sigma) {
+            return r;
+        }
         let lt = self.log_t_int(mu, sigma);
         let t_ref = self.t_ref * 1e-3;
         if lt > 700.0 {
@@ -314,25 +353,34 @@ impl Lif {
     pub fn log_rate(&self, mu: f64, sigma: f64) -> Result<f64> {
         Self::check(mu, sigma)?;
         check_positive("sigma", sigma, "mV/sqrt(s) (log_rate needs noise)")?;
+        // Below the double range the log is still a finite large negative number.
+        if let Some(r) = self.extreme_rate(mu, sigma) {
+            return Ok(if r > 0.0 { r.ln() } else { -f64::MAX });
+        }
         let lt = self.log_t_int(mu, sigma);
         let t_ref = self.t_ref * 1e-3;
-        Ok(if lt > 700.0 {
+        let l = if lt > 700.0 {
             -lt
         } else {
             -(t_ref + lt.exp()).ln()
-        })
+        };
+        Ok(l.max(-f64::MAX))
     }
 
     /// dΦ/dμ in Hz per mV/s (closed form).
     pub fn rate_deriv(&self, mu: f64, sigma: f64) -> Result<f64> {
         Self::check(mu, sigma)?;
-        if sigma == 0.0 {
+        if sigma == 0.0 || self.extreme_rate(mu, sigma).is_some() {
             let h = 1e-6 * mu.abs().max(1.0);
             return Ok(
                 (self.rate_deterministic(mu + h) - self.rate_deterministic(mu - h)) / (2.0 * h),
             );
         }
         let (a, b, tau_s) = self.ys(mu, sigma);
+        if b > 1e6 {
+            // Φ < e^{−1e12}: its derivative is below the double range too.
+            return Ok(0.0);
+        }
         let (sb, mb) = erfcx_neg_scaled(b);
         let (sa, ma) = erfcx_neg_scaled(a);
         let diff_m = mb - (sa - sb).exp() * ma;
@@ -386,7 +434,7 @@ impl Lif {
                 let mut count = 0u64;
                 for step in 0..warm + steps {
                     if step % 65536 == 0 {
-                        crate::cancel::check()?;
+                        crate::numerics::context::check()?;
                     }
                     if hold > 0 {
                         hold -= 1;

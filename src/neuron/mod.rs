@@ -3,7 +3,6 @@
 
 pub mod lif;
 pub mod powerlaw;
-pub mod quad;
 
 pub use lif::Lif;
 pub use powerlaw::{PowerLaw, PowerLawFit};

@@ -446,7 +446,7 @@ pub fn fit_grid(
             sigmas
                 .iter()
                 .map(|&s| {
-                    crate::cancel::check()?;
+                    crate::numerics::context::check()?;
                     fit_lif(&lif, s, (-50.0, 150.0, 0.5), 10.0)
                 })
                 .collect()

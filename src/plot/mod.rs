@@ -481,7 +481,7 @@ impl Plot {
                         if v.is_empty() {
                             continue;
                         }
-                        let q = |p| crate::spiking::analysis::quantile(&v, p);
+                        let q = |p| crate::numerics::stats::quantile(&v, p);
                         let (q1, med, q3) = (q(0.25), q(0.5), q(0.75));
                         let iqr = q3 - q1;
                         let lo = v

@@ -182,7 +182,7 @@ impl LifNetwork {
             while k(hi) < 0.0 && hi < 1e7 {
                 hi *= 2.0;
             }
-            super::roots::brent(k, 0.0, hi)
+            crate::numerics::roots::brent(k, 0.0, hi)
         };
         let ke = |nu_e: f64| -> f64 {
             let ni = solve_i(nu_e);
@@ -199,12 +199,12 @@ impl LifNetwork {
             out.push([0.0, solve_i(0.0)]);
         }
         for k in 1..xs.len() {
-            crate::cancel::check()?;
+            crate::numerics::context::check()?;
             if vals[k] == 0.0 || (vals[k - 1] != 0.0 && (vals[k - 1] > 0.0) != (vals[k] > 0.0)) {
                 let x = if vals[k] == 0.0 {
                     xs[k]
                 } else {
-                    super::roots::brent(ke, xs[k - 1], xs[k])
+                    crate::numerics::roots::brent(ke, xs[k - 1], xs[k])
                 };
                 out.push([x, solve_i(x)]);
             }

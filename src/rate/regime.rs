@@ -97,7 +97,8 @@ pub struct Response {
     pub down: Vec<f64>,
     /// The μ grid.
     pub mu: Vec<f64>,
-    /// Peak of the stable ν_E on the upward branch: (μ, ν_E, ν_I).
+    /// Highest interior local maximum of the stable ν_E on the upward branch: (μ, ν_E, ν_I);
+    /// None when ν_E has no maximum inside the interval.
     pub peak: Option<(f64, f64, f64)>,
     /// μ ranges where two or more stable states coexist.
     pub bistable: Vec<(f64, f64)>,
@@ -124,6 +125,22 @@ fn ranges(mu: &[f64], flag: &[bool]) -> Vec<(f64, f64)> {
     out
 }
 
+/// The index of the highest interior local maximum of `y` (finite neighbours, rising into it
+/// and not rising after it), or None: a maximum at an end of the interval is no peak.
+pub fn interior_max(y: &[f64]) -> Option<usize> {
+    (1..y.len().saturating_sub(1))
+        .filter(|&i| {
+            let (a, b, c) = (y[i - 1], y[i], y[i + 1]);
+            a.is_finite() && b.is_finite() && c.is_finite() && b > a && b >= c
+        })
+        .filter(|&i| {
+            // a plateau that rises again later is no maximum
+            let j = (i + 1..y.len()).find(|&j| y[j] != y[i]).unwrap_or(y.len());
+            j == y.len() || y[j] <= y[i] || y[j].is_nan()
+        })
+        .max_by(|&i, &j| y[i].total_cmp(&y[j]))
+}
+
 /// Computes the [`Response`] of an SSN along the ray μ_I = r μ_E.
 pub fn response(net: &Ssn, r: f64, mu: &[f64]) -> Result<Response> {
     if !net.is_ei() {
@@ -136,7 +153,7 @@ pub fn response(net: &Ssn, r: f64, mu: &[f64]) -> Result<Response> {
     let sets: Vec<SteadyStates> = mu
         .par_iter()
         .map(|&m| {
-            crate::cancel::check()?;
+            crate::numerics::context::check()?;
             net.steady_states(&[m, r * m], Some(&[1.0, r]))
         })
         .collect::<Result<_>>()?;
@@ -177,18 +194,15 @@ pub fn response(net: &Ssn, r: f64, mu: &[f64]) -> Result<Response> {
     };
     let up = follow(Box::new(0..mu.len()));
     let down = follow(Box::new((0..mu.len()).rev()));
-    let mut peak: Option<(f64, f64, f64)> = None;
-    for (i, &v) in up.iter().enumerate() {
-        if v.is_finite() && peak.is_none_or(|p| v > p.1) {
-            let nu_i = sets[i]
-                .states
-                .iter()
-                .find(|s| s.nu[0] == v)
-                .map(|s| s.nu[1])
-                .unwrap_or(f64::NAN);
-            peak = Some((mu[i], v, nu_i));
-        }
-    }
+    let peak = interior_max(&up).map(|i| {
+        let nu_i = sets[i]
+            .states
+            .iter()
+            .find(|s| s.nu[0] == up[i])
+            .map(|s| s.nu[1])
+            .unwrap_or(f64::NAN);
+        (mu[i], up[i], nu_i)
+    });
     let bist: Vec<bool> = sets.iter().map(|s| s.n_stable() >= 2).collect();
     let none: Vec<bool> = sets.iter().map(|s| s.states.is_empty()).collect();
     Ok(Response {
@@ -203,8 +217,17 @@ pub fn response(net: &Ssn, r: f64, mu: &[f64]) -> Result<Response> {
 }
 
 /// Locates the supersaturation peak of the stable low branch precisely: returns (μ, ν_E, ν_I)
-/// at dν_E/dμ = 0 (golden-section refinement on a bracketing grid).
+/// at dν_E/dμ = 0 (golden-section refinement on a bracketing grid of 401 points), or None when
+/// ν_E has no interior maximum on [μ_lo, μ_hi] (a rate still rising or already falling at an
+/// end of the interval has no peak there).
 pub fn peak(net: &Ssn, r: f64, mu_lo: f64, mu_hi: f64) -> Result<Option<(f64, f64, f64)>> {
+    if !(mu_lo.is_finite() && mu_hi.is_finite() && mu_lo < mu_hi) {
+        return Err(Error::param(
+            "mu_lo, mu_hi",
+            format!("[{mu_lo}, {mu_hi}]"),
+            "must be finite with mu_lo < mu_hi (mV/s)",
+        ));
+    }
     let grid: Vec<f64> = (0..=400)
         .map(|i| mu_lo + (mu_hi - mu_lo) * i as f64 / 400.0)
         .collect();
@@ -225,15 +248,9 @@ pub fn peak(net: &Ssn, r: f64, mu_lo: f64, mu_hi: f64) -> Result<Option<(f64, f6
             })
             .unwrap_or(f64::NAN)
     };
-    let (mut a, mut b) = ((m0 - h).max(mu_lo), (m0 + h).min(mu_hi));
-    if a >= b || m0 <= mu_lo || m0 >= mu_hi {
-        let s = net.steady_states(&[m0, r * m0], None)?;
-        return Ok(s
-            .states
-            .iter()
-            .find(|x| x.stable)
-            .map(|x| (m0, x.nu[0], x.nu[1])));
-    }
+    // The grid maximum is interior (Response::peak guarantees it): refine inside its
+    // bracket [m0 − h, m0 + h].
+    let (mut a, mut b) = (m0 - h, m0 + h);
     let g = 0.5 * (5f64.sqrt() - 1.0);
     for _ in 0..80 {
         let c = b - g * (b - a);
@@ -245,6 +262,13 @@ pub fn peak(net: &Ssn, r: f64, mu_lo: f64, mu_hi: f64) -> Result<Option<(f64, f6
         }
     }
     let m = 0.5 * (a + b);
+    // A maximum of the branch, not of a bracket end: the refined point must lie inside the
+    // bracket and above both of its ends.
+    let top = nu_e(m);
+    if !(top.is_finite() && m > m0 - h && m < m0 + h && top >= nu_e(m0 - h) && top >= nu_e(m0 + h))
+    {
+        return Ok(None);
+    }
     let s = net.steady_states(&[m, r * m], None)?;
     Ok(s.states
         .iter()
@@ -382,11 +406,11 @@ pub fn regime_map(
     ys: &[f64],
     make: &CellBuilder<'_>,
 ) -> Result<RegimeMap> {
-    let pb = crate::cancel::progress((xs.len() * ys.len()) as u64, "regime map");
+    let pb = crate::numerics::context::progress((xs.len() * ys.len()) as u64, "regime map");
     let cells: Vec<Cell> = (0..xs.len() * ys.len())
         .into_par_iter()
         .map(|k| {
-            crate::cancel::check()?;
+            crate::numerics::context::check()?;
             let (ix, iy) = (k % xs.len(), k / xs.len());
             let (x, y) = (xs[ix], ys[iy]);
             let (net, mu, dir) = make(x, y)?;

@@ -14,9 +14,12 @@
 //! For P > 2 a multi-start damped Newton method with de-duplication is used (completeness not
 //! guaranteed; see [`Ssn::steady_states`]).
 
-use super::roots::{DcEval, brent, concave_roots, dc_roots};
+use super::roots::{DcEval, concave_roots, dc_roots};
 use crate::error::{Error, Result, check_finite, check_positive};
 use crate::neuron::PowerLaw;
+use crate::numerics::ode;
+use crate::numerics::roots::brent;
+use crate::numerics::timecourse::TimeCourse;
 use nalgebra::{DMatrix, DVector};
 
 /// Population type: sets the sign of its outgoing weights.
@@ -661,7 +664,7 @@ impl Ssn {
         }
         let mut found: Vec<Vec<f64>> = Vec::new();
         for s in starts {
-            crate::cancel::check()?;
+            crate::numerics::context::check()?;
             if let Some(v) = self.newton(&s, mu_ext)
                 && !found.iter().any(|f| {
                     f.iter()
@@ -710,8 +713,12 @@ impl Ssn {
     }
 
     /// Integrates the rate dynamics with classical RK4 from `nu0` for `t_end` ms with step `dt`
-    /// (ms); `mu_ext(t)` gives the input at time t. Stops early (diverged = true) when a rate
-    /// exceeds `cap` Hz. Returns (times, rates per step, diverged).
+    /// (ms), rates clamped at 0 after each step; `mu_ext(t)` gives the input at time t. Every
+    /// step is recorded. The run ends [`Termination::Diverged`] when a rate exceeds `cap` Hz
+    /// (runaway activity) and [`Termination::Interrupted`] on Ctrl-C, keeping what it recorded.
+    ///
+    /// [`Termination::Diverged`]: crate::numerics::ode::Termination::Diverged
+    /// [`Termination::Interrupted`]: crate::numerics::ode::Termination::Interrupted
     pub fn simulate(
         &self,
         nu0: &[f64],
@@ -719,7 +726,7 @@ impl Ssn {
         t_end: f64,
         dt: f64,
         cap: f64,
-    ) -> Result<(Vec<f64>, Vec<Vec<f64>>, bool)> {
+    ) -> Result<ode::Trajectory> {
         let p = self.size();
         if nu0.len() != p {
             return Err(Error::Shape(format!(
@@ -727,8 +734,20 @@ impl Ssn {
                 nu0.len()
             )));
         }
+        if let Some((x, v)) = nu0
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+        {
+            return Err(Error::param(
+                &format!("nu0[{x}]"),
+                v,
+                "initial rates must be finite and >= 0 (Hz)",
+            ));
+        }
         check_positive("dt", dt, "ms")?;
         check_positive("t_end", t_end, "ms")?;
+        check_positive("cap", cap, "Hz")?;
         let steps = (t_end / dt).ceil() as usize;
         if steps > 50_000_000 {
             return Err(Error::param(
@@ -737,33 +756,66 @@ impl Ssn {
                 "gives more than 5e7 steps; use a larger dt",
             ));
         }
-        let mut t = 0.0;
-        let mut v = nu0.to_vec();
-        let mut ts = vec![0.0];
-        let mut out = vec![v.clone()];
-        let add = |a: &[f64], b: &[f64], h: f64| -> Vec<f64> {
-            a.iter().zip(b).map(|(x, y)| x + h * y).collect()
+        let spec = ode::Spec {
+            steps,
+            dt,
+            every: 1,
+            record_end: true,
         };
-        for step in 0..steps {
-            if step % 4096 == 0 {
-                crate::cancel::check()?;
-            }
-            let k1 = self.rhs(&v, &mu_ext(t));
-            let k2 = self.rhs(&add(&v, &k1, 0.5 * dt), &mu_ext(t + 0.5 * dt));
-            let k3 = self.rhs(&add(&v, &k2, 0.5 * dt), &mu_ext(t + 0.5 * dt));
-            let k4 = self.rhs(&add(&v, &k3, dt), &mu_ext(t + dt));
-            for x in 0..p {
-                v[x] += dt / 6.0 * (k1[x] + 2.0 * k2[x] + 2.0 * k3[x] + k4[x]);
-                v[x] = v[x].max(0.0);
-            }
-            t += dt;
-            ts.push(t);
-            out.push(v.clone());
-            if v.iter().any(|x| !x.is_finite() || *x > cap) {
-                return Ok((ts, out, true));
-            }
+        Ok(ode::integrate(
+            nu0,
+            spec,
+            ode::Method::Rk4,
+            |t, v, dv| dv.copy_from_slice(&self.rhs(v, &mu_ext(t))),
+            |v| v.iter_mut().for_each(|x| *x = x.max(0.0)),
+            |v| v.iter().any(|x| *x > cap),
+        ))
+    }
+}
+
+impl Ssn {
+    /// A trajectory of [`Ssn::simulate`] as a [`TimeCourse`]: rates in Hz per population
+    /// (named after the population kinds: E, I, then E2, I2, ... for repeated kinds).
+    pub fn time_course(&self, tr: ode::Trajectory) -> TimeCourse {
+        let p = self.size();
+        let pop_rates: Vec<Vec<f64>> = (0..p)
+            .map(|x| tr.x.iter().map(|v| v[x]).collect())
+            .collect();
+        let mut tc = TimeCourse::new(
+            "SSN rate dynamics",
+            tr.t,
+            self.population_names(),
+            pop_rates,
+            "Hz",
+            tr.termination,
+        );
+        if let ode::Termination::Diverged { t } | ode::Termination::Interrupted { t } =
+            tr.termination
+        {
+            tc.t_end = t;
         }
-        Ok((ts, out, false))
+        tc
+    }
+
+    /// Population names from their kinds: "E", "I", and "E2", "I2", ... for repeats.
+    pub fn population_names(&self) -> Vec<String> {
+        let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+        self.kinds
+            .iter()
+            .map(|k| {
+                let base = match k {
+                    PopKind::E => "E",
+                    PopKind::I => "I",
+                };
+                let c = seen.entry(base).or_insert(0);
+                *c += 1;
+                if *c == 1 {
+                    base.to_string()
+                } else {
+                    format!("{base}{c}")
+                }
+            })
+            .collect()
     }
 }
 

@@ -175,6 +175,9 @@ pub fn map_of(pairs: Vec<(&str, Dynamic)>) -> Map {
     pairs.into_iter().map(|(k, v)| (k.into(), v)).collect()
 }
 
+/// Option keys renamed for one vocabulary across domains (old, new).
+const RENAMED: &[(&str, &str)] = &[("graph_seed", "conn_seed"), ("r", "rates")];
+
 /// Reads an options map, rejecting unknown keys with the list of valid ones.
 pub struct Opts<'a> {
     map: &'a Map,
@@ -185,6 +188,15 @@ impl<'a> Opts<'a> {
     /// Checks that every key of `map` is in `allowed`.
     pub fn new(map: &'a Map, func: &'a str, allowed: &[&str]) -> RResult<Self> {
         for k in map.keys() {
+            if let Some((old, new)) = RENAMED.iter().find(|(old, _)| *old == k.as_str())
+                && allowed.contains(new)
+                && !allowed.contains(old)
+            {
+                return Err(rt_err(
+                    func,
+                    format!("option `{k}` was renamed `{new}` (see docs/api.md)"),
+                ));
+            }
             if !allowed.contains(&k.as_str()) {
                 let mut valid: Vec<&str> = allowed.to_vec();
                 valid.sort_unstable();

@@ -107,6 +107,33 @@ pub fn fmt_sig(x: f64, digits: usize) -> String {
 /// Registers the core helpers and the `units` topic.
 pub fn register(api: &mut Api) {
     api.topic("units", UNITS_DOC);
+    api.topic(
+        "limits",
+        &format!(
+            "Resource limits of the script engine. One array holds at most {} elements, one string at most {} bytes, one object map at most {} entries; function calls nest at most 256 deep and expressions 256 deep. A script that exceeds one stops with an error at the line that did (instead of exhausting memory). Importing a module that imports itself, directly or through others, is an error naming the cycle. NaN in reductions: min_of, max_of, sum and mean return NaN when an element is NaN (as numpy does).\n\n```rhai\nlet a = [];\na.pad(10, 0.0);\nassert(a.len() == 10);\n```",
+            super::LIMIT_ARRAY,
+            super::LIMIT_STRING,
+            super::LIMIT_MAP
+        ),
+    );
+    api.func(
+        "assert",
+        &["condition: bool"],
+        "",
+        "Stops the script with an error (line and column of the call) when `condition` is false; for checks in scripts, notebooks and doc examples.\n\n```rhai\nassert(lif().rate(50, 3) > 26.0);\n```",
+        |c: bool| -> RResult<()> {
+            if c { Ok(()) } else { Err(rt_err("assert", "assertion failed")) }
+        },
+    );
+    api.func(
+        "assert",
+        &["condition: bool", "message: string"],
+        "",
+        "As assert(condition), with a message saying what was expected.\n\n```rhai\nlet r = lif().rate(50, 3);\nassert(r > 26.0, `rate ${r} Hz should exceed 26 Hz`);\n```",
+        |c: bool, msg: &str| -> RResult<()> {
+            if c { Ok(()) } else { Err(rt_err("assert", format!("assertion failed: {msg}"))) }
+        },
+    );
     api.func(
         "version",
         &[],
@@ -179,9 +206,12 @@ pub fn register(api: &mut Api) {
         "max_of",
         &["xs: array"],
         "float",
-        "Largest element of an array of numbers.\n\n```rhai\nprint(max_of([1, 5, 2]));\n```",
+        "Largest element of an array of numbers. NaN propagates (as numpy.max): any NaN element makes the result NaN; an empty array is an error.\n\n```rhai\nprint(max_of([1, 5, 2]));\nassert(max_of([1, 5, 2]) == 5.0);\n```",
         |v: Dynamic| {
             reduce(&v, "max_of", |x| {
+                if x.iter().any(|v| v.is_nan()) {
+                    return f64::NAN;
+                }
                 x.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
             })
         },
@@ -190,9 +220,12 @@ pub fn register(api: &mut Api) {
         "min_of",
         &["xs: array"],
         "float",
-        "Smallest element of an array of numbers.\n\n```rhai\nprint(min_of([1, 5, 2]));\n```",
+        "Smallest element of an array of numbers. NaN propagates (as numpy.min): any NaN element makes the result NaN; an empty array is an error.\n\n```rhai\nprint(min_of([1, 5, 2]));\nassert(min_of([1, 5, 2]) == 1.0);\n```",
         |v: Dynamic| {
             reduce(&v, "min_of", |x| {
+                if x.iter().any(|v| v.is_nan()) {
+                    return f64::NAN;
+                }
                 x.iter().cloned().fold(f64::INFINITY, f64::min)
             })
         },
@@ -254,7 +287,7 @@ pub fn register(api: &mut Api) {
             if k == 0 {
                 return Err(rt_err("movmean", "parameter `k` = 0 is invalid: must be at least 1"));
             }
-            Ok(to_array(&crate::spiking::analysis::movmean(&xs, k)))
+            Ok(to_array(&crate::numerics::stats::movmean(&xs, k)))
         },
     );
     api.func(

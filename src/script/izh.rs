@@ -5,8 +5,11 @@
 use super::api::Api;
 use super::convert::{Opts, RResult, count, err, map_of, num_matrix, num_vec, rt_err, to_array};
 use super::spiking::signal_of;
+use super::timecourse::extra_dynamic;
+use crate::izh::meanfield::STATE_KEYS;
 use crate::izh::network::{IzhRunOptions, Sparse, Thresholds, run};
 use crate::izh::{CELL_TYPES, Continuation, IzhMeanField, IzhPop, Special};
+use crate::numerics::timecourse::{Extra, TimeCourse};
 use crate::spiking::Signal;
 use rhai::{Array, Dynamic, Map};
 
@@ -120,16 +123,7 @@ fn mf_from_map(m: &Map, func: &str) -> RResult<IzhMeanField> {
 }
 
 fn state_map(m: &IzhMeanField, x: &[f64]) -> Map {
-    let p = m.pops.len();
-    let pick =
-        |k: usize, f: f64| -> Array { (0..p).map(|q| Dynamic::from(x[5 * q + k] * f)).collect() };
-    map_of(vec![
-        ("r", pick(0, 1000.0).into()),
-        ("v", pick(1, 1.0).into()),
-        ("u", pick(2, 1.0).into()),
-        ("s_ampa", pick(3, 1.0).into()),
-        ("s_gaba", pick(4, 1.0).into()),
-    ])
+    extra_dynamic(&Extra::Record(m.state_record(x))).cast::<Map>()
 }
 
 fn eig_array(eig: &[(f64, f64)]) -> Array {
@@ -138,39 +132,28 @@ fn eig_array(eig: &[(f64, f64)]) -> Array {
         .collect()
 }
 
-/// State vector from a map of r (Hz), v, u, s_ampa, s_gaba arrays, or the default resting state.
+/// State vector from a state map (rates in Hz, v, u, s_ampa, s_gaba arrays), or the default
+/// resting state.
 fn state_from(m: &IzhMeanField, v: Option<&Dynamic>, func: &str) -> RResult<Vec<f64>> {
-    let mut x = m.initial_state();
-    let Some(v) = v else { return Ok(x) };
+    let Some(v) = v else {
+        return Ok(m.initial_state());
+    };
     if !v.is_map() {
         return Err(rt_err(
             func,
-            "`x0` must be a map with r (Hz), v, u, s_ampa, s_gaba arrays (as a state map)",
+            "`x0` must be a map with rates (Hz), v, u, s_ampa, s_gaba arrays (as a state map)",
         ));
     }
     let mm = v.clone().cast::<Map>();
-    let o = Opts::new(&mm, func, &["r", "v", "u", "s_ampa", "s_gaba"])?;
-    let p = m.pops.len();
-    for (k, (key, f)) in [
-        ("r", 1e-3),
-        ("v", 1.0),
-        ("u", 1.0),
-        ("s_ampa", 1.0),
-        ("s_gaba", 1.0),
-    ]
-    .iter()
-    .enumerate()
-    {
-        if let Some(vals) = o.opt_vec(key)? {
-            if vals.len() != p {
-                return Err(rt_err(func, format!("x0.{key} must have {p} values")));
-            }
-            for q in 0..p {
-                x[5 * q + k] = vals[q] * f;
-            }
+    let o = Opts::new(&mm, func, &STATE_KEYS)?;
+    let mut vals = Vec::new();
+    for key in STATE_KEYS {
+        if let Some(x) = o.opt_vec(key)? {
+            vals.push((key, x));
         }
     }
-    Ok(x)
+    m.state_from_values(&vals)
+        .map_err(|e| rt_err(func, format!("x0: {e}")))
 }
 
 fn inputs(m: &IzhMeanField, v: Option<&Dynamic>, func: &str) -> RResult<Vec<Signal>> {
@@ -201,8 +184,9 @@ fn inputs(m: &IzhMeanField, v: Option<&Dynamic>, func: &str) -> RResult<Vec<Sign
     }
 }
 
-const SPIKING_KEYS: [&str; 11] = [
+const SPIKING_KEYS: [&str; 12] = [
     "N",
+    "transient",
     "duration",
     "dt",
     "bin",
@@ -212,7 +196,7 @@ const SPIKING_KEYS: [&str; 11] = [
     "truncate",
     "seed",
     "sparse",
-    "graph_seed",
+    "conn_seed",
 ];
 
 /// The run options of `spiking` and `spiking_resonance` from an options map.
@@ -282,7 +266,7 @@ fn spiking_options(m: &IzhMeanField, o: &Opts, func: &str) -> RResult<IzhRunOpti
         sparse: match o.opt_f64("sparse")? {
             Some(pc) => Some(Sparse {
                 p: pc,
-                seed: o.usize("graph_seed", 1)? as u64,
+                seed: o.usize("conn_seed", 1)? as u64,
             }),
             None => None,
         },
@@ -383,7 +367,7 @@ pub fn register(api: &mut Api) {
         "steady_state",
         &[],
         "map",
-        "The steady state reached from rest (2 s of RK4, then Newton): #{ r (Hz), v, u, s_ampa, s_gaba (per population), eig ([re, im] in 1/ms), stable }, or () when the trajectory does not settle (e.g. on a limit cycle).\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"FS\"], J: [[1]], I: [40] });\nprint(mf.steady_state());\n```",
+        "The steady state reached from rest (2 s of RK4, then Newton): #{ rates (Hz), v, u, s_ampa, s_gaba (per population), eig ([re, im] in 1/ms), stable }, or () when the trajectory does not settle (e.g. on a limit cycle).\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"FS\"], J: [[1]], I: [40] });\nprint(mf.steady_state());\n```",
         |m: &mut IzhMeanField| -> Dynamic {
             match m.settle(&m.initial_state()) {
                 Some(x) => {
@@ -401,9 +385,9 @@ pub fn register(api: &mut Api) {
         "IzhMeanField",
         "simulate",
         &["opts: map"],
-        "map",
-        "Integrates the mean field (RK4). Options: duration (ms, 1000), dt (ms, 0.01), every (record every k steps, 10), I (array of currents or Signals per population; default the model's), x0 (a state map as returned here or by steady_state; default rest). Returns #{ t (ms), r (Hz), v, u (arrays per population), last (the final state map) }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nlet s = mf.simulate(#{ duration: 200 });\nprint(s.r[0][s.r[0].len() - 1]);\n```",
-        |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
+        "TimeCourse",
+        "Integrates the mean field (RK4). Options: duration (ms, 1000), dt (ms, 0.01), every (record every k steps, 10), I (array of currents or Signals per population; default the model's), x0 (a state map as returned here or by steady_state; default rest). Returns a TimeCourse: pop_rates (Hz), extras v, u ([population][time], mV and pA) and last (the final state map, usable as x0). A non-finite state ends it with status \"diverged\".\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nlet s = mf.simulate(#{ duration: 200 });\nprint(s.pop_rates[0][-1]);\nassert(s.status == \"finished\");\n```",
+        |m: &mut IzhMeanField, opts: Map| -> RResult<TimeCourse> {
             const F: &str = "IzhMeanField.simulate";
             let o = Opts::new(&opts, F, &["duration", "dt", "every", "I", "x0"])?;
             let duration = o.f64("duration", 1000.0)?;
@@ -412,21 +396,9 @@ pub fn register(api: &mut Api) {
             let sig = inputs(m, o.raw("I"), F)?;
             let x0 = state_from(m, o.raw("x0"), F)?;
             let input = |t: f64| sig.iter().map(|s| s.at(t)).collect::<Vec<f64>>();
-            let (ts, xs) = m.integrate(&x0, duration, dt, every, &input).map_err(err(F))?;
-            let p = m.pops.len();
-            let col = |k: usize, f: f64| -> Array {
-                (0..p)
-                    .map(|q| Dynamic::from_array(xs.iter().map(|x| Dynamic::from(x[5 * q + k] * f)).collect()))
-                    .collect()
-            };
-            let last = state_map(m, xs.last().expect("at least the initial state"));
-            Ok(map_of(vec![
-                ("t", to_array(&ts).into()),
-                ("r", col(0, 1000.0).into()),
-                ("v", col(1, 1.0).into()),
-                ("u", col(2, 1.0).into()),
-                ("last", last.into()),
-            ]))
+            let tr = m.integrate(&x0, duration, dt, every, &input).map_err(err(F))?;
+            let last = m.state_record(tr.last());
+            Ok(m.time_course(&tr).with("last", Extra::Record(last)))
         },
     );
     api.method(
@@ -434,7 +406,7 @@ pub fn register(api: &mut Api) {
         "continuation",
         &["opts: map"],
         "map",
-        "Steady-state branch in the input current of one population by pseudo-arclength continuation (both directions from the state reached at the model's inputs, or from x0), with fold and Hopf detection. Options: pop (index, 0), range ([lo, hi] pA, required), step (arclength step, 0.05), max_points (20000), x0 (state map). Returns #{ I (pA per point), r (Hz, [pop][point]), stable (per point), folds [#{ I, r }], hopf [#{ I, r, freq_hz }] }.\n\n```rhai\nlet fs = izh_population(#{ type: \"FS\", delta: 0.5, g_gaba: 15, tau_gaba: 6 });\nlet mf = izh_mean_field(#{ populations: [fs], J: [[1]], I: [0] });\nprint(mf.continuation(#{ range: [0, 200] }).hopf);\n```",
+        "Steady-state branch in the input current of one population by pseudo-arclength continuation (both directions from the state reached at the model's inputs, or from x0), with fold and Hopf detection. Options: pop (index, 0), range ([lo, hi] pA, required), step (arclength step, 0.05), max_points (20000), x0 (state map). Returns #{ I (pA per point), pop_rates (Hz, [pop][point]), stable (per point), folds [#{ I, rates }], hopf [#{ I, rates, freq_hz }], complete (false when max_points or the step floor stopped the branch before it left range), stop_reason }.\n\n```rhai\nlet fs = izh_population(#{ type: \"FS\", delta: 0.5, g_gaba: 15, tau_gaba: 6 });\nlet mf = izh_mean_field(#{ populations: [fs], J: [[1]], I: [0] });\nprint(mf.continuation(#{ range: [0, 200] }).hopf);\n```",
         |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
             const F: &str = "IzhMeanField.continuation";
             let o = Opts::new(&opts, F, &["pop", "range", "step", "max_points", "x0"])?;
@@ -448,6 +420,12 @@ pub fn register(api: &mut Api) {
                 return Err(rt_err(F, format!("parameter `step` = {step} is invalid: must be in (0, 10]")));
             }
             let max_points = o.usize("max_points", 20000)?;
+            if !(2..=10_000_000).contains(&max_points) {
+                return Err(rt_err(
+                    F,
+                    format!("parameter `max_points` = {max_points} is invalid: must be in [2, 1e7] (each point keeps its state and eigenvalues, ~{} bytes)", 24 * 5 * m.pops.len() + 64),
+                ));
+            }
             let x0 = match o.raw("x0") {
                 Some(_) => state_from(m, o.raw("x0"), F)?,
                 None => m.settle(&m.initial_state()).ok_or_else(|| {
@@ -467,7 +445,7 @@ pub fn register(api: &mut Api) {
                     .filter(|s| s.kind == kind)
                     .map(|s| {
                         let r: Array = (0..p).map(|q| Dynamic::from(s.x[5 * q] * 1000.0)).collect();
-                        let mut mm = map_of(vec![("I", Dynamic::from(s.param)), ("r", r.into())]);
+                        let mut mm = map_of(vec![("I", Dynamic::from(s.param)), ("rates", r.into())]);
                         if kind == Special::Hopf {
                             mm.insert("freq_hz".into(), Dynamic::from(s.freq_hz));
                         }
@@ -477,10 +455,12 @@ pub fn register(api: &mut Api) {
             };
             Ok(map_of(vec![
                 ("I", to_array(&b.points.iter().map(|x| x.param).collect::<Vec<_>>()).into()),
-                ("r", rates.into()),
+                ("pop_rates", rates.into()),
                 ("stable", b.points.iter().map(|x| Dynamic::from(x.stable)).collect::<Array>().into()),
                 ("folds", special(Special::Fold).into()),
                 ("hopf", special(Special::Hopf).into()),
+                ("complete", Dynamic::from(b.truncated.is_empty())),
+                ("stop_reason", Dynamic::from(b.truncated.join("; "))),
             ]))
         },
     );
@@ -507,33 +487,44 @@ pub fn register(api: &mut Api) {
             Ok(map_of(vec![("freqs", to_array(&freqs).into()), ("amplitude", by_pop.into())]))
         },
     );
+    fn izh_run(m: &mut IzhMeanField, opts: Map, func: &str) -> RResult<TimeCourse> {
+        let o = Opts::new(&opts, func, &SPIKING_KEYS)?;
+        let ro = spiking_options(m, &o, func)?;
+        let transient = o.f64("transient", 0.0)?;
+        if !(transient >= 0.0 && transient < ro.duration) {
+            return Err(rt_err(
+                func,
+                format!(
+                    "parameter `transient` = {transient} is invalid: must be in [0, duration = {}) ms",
+                    ro.duration
+                ),
+            ));
+        }
+        let r = run(&m.pops, &m.j, &ro).map_err(|e| rt_err(func, e))?;
+        Ok(r.time_course(m.pops.iter().map(|q| q.name.clone()).collect(), transient))
+    }
+    api.method(
+        "IzhMeanField",
+        "run",
+        &["opts: map"],
+        "TimeCourse",
+        "Simulates the spiking network the mean field describes: all-to-all coupling through population gates, Lorentzian thresholds, forward Euler. Options: N (neurons per population, number or array; 1000), duration (ms, 1000), dt (ms, 0.002), bin (ms, 1), I (currents or Signals per population), global_u (true: one recovery variable per population, as the mean field; false: per neuron), thresholds (\"sampled\" (default): Cauchy draws, or \"quantiles\": deterministic quantiles), truncate (true: thresholds limited to [v_r, 2 v_theta - v_r] as in the authors' scripts; the untruncated tails put neurons at extreme thresholds that fire tonically and bias the population mean of v that drives the shared u, which moves the lower fold of the RS-FS window by ~5 pA), seed (1), sparse (connection probability p: sparse random coupling instead of all-to-all gating; each neuron gets K = round(p N) inputs per coupled population with weight J/K through its own gates), conn_seed (1: the sparse graph), transient (ms, 0: start of the window of `rates`). Returns a TimeCourse: pop_rates (Hz, [population][bin] at bin centres t), rates (mean over t >= transient), extras v_mean ([population][bin], mV) and wall_s; Ctrl-C gives status \"interrupted\".\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nlet s = mf.run(#{ N: 200, duration: 50, dt: 0.005 });\nprint(s.pop_rates[0].len());\nassert(s.status == \"finished\");\n```",
+        |m: &mut IzhMeanField, opts: Map| -> RResult<TimeCourse> { izh_run(m, opts, "IzhMeanField.run") },
+    );
     api.method(
         "IzhMeanField",
         "spiking",
         &["opts: map"],
-        "map",
-        "Simulates the spiking network the mean field describes: all-to-all coupling through population gates, Lorentzian thresholds, forward Euler. Options: N (neurons per population, number or array; 1000), duration (ms, 1000), dt (ms, 0.002), bin (ms, 1), I (currents or Signals per population), global_u (true: one recovery variable per population, as the mean field; false: per neuron), thresholds (\"sampled\" (default): Cauchy draws, or \"quantiles\": deterministic quantiles), truncate (true: thresholds limited to [v_r, 2 v_theta - v_r] as in the authors' scripts; the untruncated tails put neurons at extreme thresholds that fire tonically and bias the population mean of v that drives the shared u, which moves the lower fold of the RS-FS window by ~5 pA), seed (1), sparse (connection probability p: sparse random coupling instead of all-to-all gating; each neuron gets K = round(p N) inputs per coupled population with weight J/K through its own gates), graph_seed (1). Returns #{ t (ms), rates (Hz per population per bin), v_mean, wall_s }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nprint(mf.spiking(#{ N: 200, duration: 50, dt: 0.005 }).rates[0].len());\n```",
-        |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
-            const F: &str = "IzhMeanField.spiking";
-            let o = Opts::new(&opts, F, &SPIKING_KEYS)?;
-            let ro = spiking_options(m, &o, F)?;
-            let r = run(&m.pops, &m.j, &ro).map_err(err(F))?;
-            let arr = |v: &[Vec<f64>]| -> Array { v.iter().map(|x| Dynamic::from_array(to_array(x))).collect() };
-            Ok(map_of(vec![
-                ("t", to_array(&r.t).into()),
-                ("rates", arr(&r.rates).into()),
-                ("v_mean", arr(&r.v_mean).into()),
-                ("wall_s", Dynamic::from(r.wall_s)),
-                ("t_end", Dynamic::from(r.t_end)),
-            ]))
-        },
+        "TimeCourse",
+        "Old name of IzhMeanField.run (spiking simulations are `run` everywhere); kept so old scripts work.",
+        |m: &mut IzhMeanField, opts: Map| -> RResult<TimeCourse> { izh_run(m, opts, "IzhMeanField.spiking") },
     );
     api.method(
         "IzhMeanField",
         "spiking_resonance",
         &["opts: map"],
         "map",
-        "Resonance curve of the spiking network: runs it (in parallel over frequencies) with I + A sin(2 pi f t) into one population and returns the amplitude of the first Fourier component of each population rate (Hz) after the transient. Options: freqs (Hz, required), pop (0), amplitude (pA, 1), transient (ms, 300), plus every option of `spiking` (duration is the run length per frequency). Returns #{ freqs, amplitude ([pop][freq], Hz) }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nprint(mf.spiking_resonance(#{ freqs: [10], N: 100, duration: 150, transient: 50, dt: 0.005, amplitude: 5 }).amplitude);\n```",
+        "Resonance curve of the spiking network: runs it (in parallel over frequencies) with I + A sin(2 pi f t) into one population and returns the amplitude of the first Fourier component of each population rate (Hz) after the transient. Options: freqs (Hz, required), pop (0), amplitude (pA, 1), transient (ms, 300), plus every option of `run` (duration is the run length per frequency). Returns #{ freqs, amplitude ([pop][freq], Hz) }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nprint(mf.spiking_resonance(#{ freqs: [10], N: 100, duration: 150, transient: 50, dt: 0.005, amplitude: 5 }).amplitude);\n```",
         |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
             const F: &str = "IzhMeanField.spiking_resonance";
             let mut keys: Vec<&str> = SPIKING_KEYS.to_vec();

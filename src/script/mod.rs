@@ -13,11 +13,19 @@ mod output;
 pub mod spiking;
 mod stdlib;
 mod theory;
+pub mod timecourse;
 
 use api::{Api, Docs};
 use rhai::{AST, Dynamic, Engine, EvalAltResult, ParseError, Position, Scope};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Once};
+
+/// Most elements of one Rhai array (20 million: 320 MB of values).
+pub const LIMIT_ARRAY: usize = 20_000_000;
+/// Most bytes of one Rhai string (100 MB).
+pub const LIMIT_STRING: usize = 100_000_000;
+/// Most entries of one Rhai object map.
+pub const LIMIT_MAP: usize = 1_000_000;
 
 /// Builds the scripting engine with every domain registered and the stdlib importable.
 /// `base_dir` is searched first by `import` (the script's own folder); embedded stdlib
@@ -26,6 +34,11 @@ pub fn build_engine_in(base_dir: Option<&Path>) -> (Engine, Arc<Docs>) {
     let mut engine = Engine::new();
     engine.set_max_expr_depths(256, 256);
     engine.set_max_call_levels(256);
+    // Generous limits that still stop a runaway script before it exhausts memory (a Rhai
+    // value is 16 bytes): see `ssnlab doc limits`.
+    engine.set_max_array_size(LIMIT_ARRAY);
+    engine.set_max_string_size(LIMIT_STRING);
+    engine.set_max_map_size(LIMIT_MAP);
     let mut docs = Docs::default();
     {
         let mut api = Api::new(&mut engine, &mut docs);
@@ -38,7 +51,7 @@ pub fn build_engine_in(base_dir: Option<&Path>) -> (Engine, Arc<Docs>) {
     api_help(&mut engine, &help_docs, &help_docs2);
     engine.set_module_resolver(stdlib::resolver(base_dir));
     engine.on_progress(|_| {
-        if crate::cancel::interrupted() {
+        if crate::numerics::context::interrupted() {
             Some(Dynamic::from("interrupted by the user (Ctrl-C)"))
         } else {
             None
@@ -59,6 +72,7 @@ fn register_all(api: &mut Api) {
     izh::register(api);
     motif::register(api);
     output::register(api);
+    timecourse::register(api);
 }
 
 fn api_help(engine: &mut Engine, docs: &Arc<Docs>, docs2: &Arc<Docs>) {

@@ -8,11 +8,13 @@ use super::convert::{
 };
 use super::spiking::signal_of;
 use super::theory::PowerLawObj;
+use crate::connectivity::gaussian::loadings;
+use crate::connectivity::sonet::{Alphas, chain_fraction};
+use crate::connectivity::{GaussianMotifs, Graph, MotifTargets, Sonet, WeightMatrix};
 use crate::motif::fit::{Free, Targets, fit};
-use crate::motif::gaussian::loadings;
 use crate::motif::ratenet::{RateOptions, simulate};
-use crate::motif::sonet::{Alphas, chain_fraction};
-use crate::motif::{GaussianMotifs, Graph, MotifMeanField, MotifTargets, Phi, Sonet, WeightMatrix};
+use crate::motif::{MotifMeanField, Phi};
+use crate::numerics::timecourse::TimeCourse;
 use crate::spiking::Signal;
 use rhai::{Array, Dynamic, Map};
 use std::sync::Arc;
@@ -503,7 +505,7 @@ pub fn register(api: &mut Api) {
         "Achieved statistics (same keys and normalisation as MotifGaussian.predicted), estimated from block means, row sums and column sums in one parallel pass.\n\n```rhai\nlet w = motif_gaussian(#{ N: 300, J: -1.0, kappa_c: 1.0, kappa_d: 1.0, rho_chain: 0.5 }).sample(2);\nprint(w.stats().chain_N);\n```",
         |m: &mut MotifMatrix| -> Map {
             let w = &m.0;
-            let st = crate::motif::block_stats(&w.sizes, |i, j| w.w[[i, j]]);
+            let st = crate::connectivity::block_stats(&w.sizes, |i, j| w.w[[i, j]]);
             weighted_report(
                 &w.sizes,
                 &st.mean,
@@ -567,9 +569,9 @@ pub fn register(api: &mut Api) {
         "MotifMatrix",
         "simulate",
         &["opts: map"],
-        "map",
-        "Simulates the rate network tau dx/dt = -x + W phi(x) + I (forward Euler). Options: phi (as in mean_field; relu), I (numbers or Signals per population; 0), tau (1), dt (0.1 tau), duration (200 tau), every (record every k steps; 10), average (average the final statistics over this last stretch; 0), x0 (per-neuron initial state). Returns #{ t, m, rate ([pop][record]), last: #{ m, s, delta, var, rate, rate_var } (s: loading on the input factor, delta: residual variance), x (final per-neuron states), diverged, wall_s }.\n\n```rhai\nlet w = motif_gaussian(#{ N: 300, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5 }).sample(1);\nprint(w.simulate(#{ I: 1.0, duration: 50 }).last.rate);\n```",
-        |m: &mut MotifMatrix, opts: Map| -> RResult<Map> {
+        "TimeCourse",
+        "Simulates the rate network tau dx/dt = -x + W phi(x) + I (forward Euler). Options: phi (as in mean_field; relu), I (numbers or Signals per population; 0), tau (1), dt (0.1 tau), duration (200 tau), every (record every k steps; 10), average (average the final statistics over this last stretch; 0), x0 (per-neuron initial state). Returns a TimeCourse: pop_rates (<phi(x)> per population and record, the nonlinearity's unit), extras m ([pop][record]), last #{ m, s, delta, var, rate, rate_var } (s: loading on the input factor, delta: residual variance), x (final per-neuron states), wall_s; runaway activity (|x| >= 1e8) gives status \"diverged\".\n\n```rhai\nlet w = motif_gaussian(#{ N: 300, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5 }).sample(1);\nprint(w.simulate(#{ I: 1.0, duration: 50 }).last.rate);\n```",
+        |m: &mut MotifMatrix, opts: Map| -> RResult<TimeCourse> {
             const F: &str = "MotifMatrix.simulate";
             let o = Opts::new(&opts, F, &["phi", "I", "tau", "dt", "duration", "every", "average", "x0"])?;
             let p = m.0.sizes.len();
@@ -586,24 +588,7 @@ pub fn register(api: &mut Api) {
             };
             let input = move |t: f64| sig.iter().map(|s| s.at(t)).collect::<Vec<f64>>();
             let r = simulate(&m.0, &phi, &input, &ro).map_err(err(F))?;
-            let l = &r.last;
-            let last = map_of(vec![
-                ("m", to_array(&l.m).into()),
-                ("s", to_array(&l.s).into()),
-                ("delta", to_array(&l.delta).into()),
-                ("var", to_array(&l.var).into()),
-                ("rate", to_array(&l.rate).into()),
-                ("rate_var", to_array(&l.rate_var).into()),
-            ]);
-            Ok(map_of(vec![
-                ("t", to_array(&r.t).into()),
-                ("m", to_matrix(&r.m).into()),
-                ("rate", to_matrix(&r.rate).into()),
-                ("last", last.into()),
-                ("x", to_array(&r.x).into()),
-                ("diverged", Dynamic::from(r.diverged)),
-                ("wall_s", Dynamic::from(r.wall_s)),
-            ]))
+            Ok(r.time_course())
         },
     );
 
@@ -695,28 +680,19 @@ pub fn register(api: &mut Api) {
         "MotifMeanField",
         "simulate",
         &["opts: map"],
-        "map",
-        "Integrates the 2P mean field (RK4). Options: duration (200 tau), dt (0.05 tau), every (10), I (numbers or Signals per population; the model's), x0 ([m..., s...]; default m = 0, s = 0). Returns #{ t, m, s, rate ([pop][record]) }.\n\n```rhai\nlet g = motif_gaussian(#{ N: 1000, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5 });\nprint(g.mean_field(#{ I: 1.0 }).simulate(#{ duration: 20 }).rate[0][-1]);\n```",
-        |m: &mut MotifMeanField, opts: Map| -> RResult<Map> {
+        "TimeCourse",
+        "Integrates the 2P mean field (RK4). Options: duration (200 tau), dt (0.05 tau), every (10), I (numbers or Signals per population; the model's), x0 ([m..., s...]; default m = 0, s = 0). Returns a TimeCourse (time in units of the model's time, pop_rates = <phi> per population in the nonlinearity's unit, extras m and s); runaway activity (|state| >= 1e12) gives status \"diverged\".\n\n```rhai\nlet g = motif_gaussian(#{ N: 1000, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5 });\nlet tc = g.mean_field(#{ I: 1.0 }).simulate(#{ duration: 20 });\nprint(tc.pop_rates[0][-1]);\nassert(tc.status == \"finished\");\n```",
+        |m: &mut MotifMeanField, opts: Map| -> RResult<TimeCourse> {
             const F: &str = "MotifMeanField.simulate";
             let o = Opts::new(&opts, F, &["duration", "dt", "every", "I", "x0"])?;
             let p = m.net.sizes.len();
             let sig = signals(&o, p, &m.input, F)?;
             let x0 = o.opt_vec("x0")?.unwrap_or_else(|| vec![0.0; 2 * p]);
             let input = |t: f64| sig.iter().map(|s| s.at(t)).collect::<Vec<f64>>();
-            let (ts, xs) = m
+            let tr = m
                 .integrate(&x0, o.f64("duration", 200.0 * m.tau)?, o.f64("dt", 0.05 * m.tau)?, o.usize("every", 10)?, &input)
                 .map_err(err(F))?;
-            let col = |k: usize| -> Vec<Vec<f64>> { (0..p).map(|q| xs.iter().map(|x| x[k * p + q]).collect()).collect() };
-            let rates: Vec<Vec<f64>> = (0..p)
-                .map(|q| xs.iter().map(|x| m.state(&x[..p], &x[p..]).rate[q]).collect())
-                .collect();
-            Ok(map_of(vec![
-                ("t", to_array(&ts).into()),
-                ("m", to_matrix(&col(0)).into()),
-                ("s", to_matrix(&col(1)).into()),
-                ("rate", to_matrix(&rates).into()),
-            ]))
+            Ok(m.time_course(&tr))
         },
     );
     api.method(

@@ -127,7 +127,7 @@ fn plot_from(m: &Map) -> RResult<Plot> {
     Ok(p)
 }
 
-fn save_fig(fig: &mut Figure, path: &str, m: &Map, func: &str) -> RResult<()> {
+pub(super) fn save_fig(fig: &mut Figure, path: &str, m: &Map, func: &str) -> RResult<()> {
     let o = Opts::new(m, func, &["width", "height", "overwrite", "meta"])?;
     let (ow, meta) = write_opts(&o, func)?;
     fig.size = (
@@ -437,7 +437,7 @@ pub fn register(api: &mut Api) {
             let t = rr.bin_times();
             let mut p = Plot { title: "population rates".into(), x_label: "time (ms)".into(), y_label: "rate (Hz)".into(), ..Default::default() };
             for (i, (name, y)) in rr.names.iter().zip(rr.pop_rates()).enumerate() {
-                p.layers.push(Layer::Line { x: t.clone(), y: crate::spiking::analysis::movmean(&y, k), label: Some(name.clone()), color: PALETTE[i % PALETTE.len()], dashed: false, width: 2 });
+                p.layers.push(Layer::Line { x: t.clone(), y: crate::numerics::stats::movmean(&y, k), label: Some(name.clone()), color: PALETTE[i % PALETTE.len()], dashed: false, width: 2 });
             }
             Ok(p)
         },
@@ -525,7 +525,7 @@ pub fn register(api: &mut Api) {
         "read_csv",
         &["path: string"],
         "map",
-        "Reads a CSV with a header: a map of column -> array (numbers where every entry parses, else strings), e.g. a target trajectory.\n\n```rhai\nlet f = `${tmp_dir()}/r.csv`;\nwrite_csv(f, #{ a: [1, 2] }, #{ overwrite: true });\nprint(read_csv(f).a);\n```",
+        "Reads a CSV with a header: a map of column -> array, e.g. a target trajectory. A column is numeric when every non-blank cell parses as a number (blank cells become NaN), else strings. An empty file, an unnamed or duplicate column name, and a row longer than the header are errors.\n\n```rhai\nlet f = `${tmp_dir()}/r.csv`;\nwrite_csv(f, #{ a: [1, 2] }, #{ overwrite: true });\nprint(read_csv(f).a);\n```",
         |path: &str| -> RResult<Map> {
             let cols = io::read_csv(Path::new(path)).map_err(err("read_csv"))?;
             let mut m = Map::new();

@@ -5,10 +5,10 @@ use super::api::Api;
 use super::convert::{
     Opts, RResult, count, describe, err, map_of, num, num_vec, rt_err, to_array, to_matrix,
 };
+use crate::numerics::stats::{acf_timescale, movmean, nanmean};
 use crate::rate::Ssn;
 use crate::rate::lifnet::LifNetwork;
 use crate::spiking::Signal;
-use crate::spiking::analysis::{acf_timescale, movmean, nanmean};
 use crate::spiking::engine::{Network, RunOptions, RunResult};
 use crate::spiking::model::{
     NetSpec, PoissonInput, Population, Projection, Rule, Source, Synapse, build_csr,
@@ -280,10 +280,10 @@ fn run_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<RunOptions> {
     ro.seed = o.usize("seed", 1)? as u64;
     ro.conn_seed = o.opt_usize("conn_seed")?.map_or(ro.seed, |x| x as u64);
     ro.bin = o.f64("bin", 10.0)?;
-    ro.transient = o.f64("transient", (ro.duration / 4.0).min(500.0))?;
+    ro.transient = o.f64("transient", RunOptions::default_transient(ro.duration))?;
     ro.record = o.usize("record", 0)?;
     ro.threads = o.usize("threads", 0)?;
-    ro.max_rate = o.f64("max_rate", 5000.0)?;
+    ro.max_rate = o.f64("max_rate", ro.max_rate)?;
     ro.progress = o.bool("progress", true)?;
     ro.v0 = o.opt_vec("v0")?;
     ro.bridge = o.bool("bridge", false)?;
@@ -303,7 +303,7 @@ fn sweep_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<(RunOptions, S
     base.threads = o.usize("threads", 0)?;
     base.conn_seed = o.usize("conn_seed", 1)? as u64;
     base.progress = o.bool("progress", true)?;
-    base.max_rate = o.f64("max_rate", 2000.0)?;
+    base.max_rate = o.f64("max_rate", base.max_rate)?;
     base.bridge = o.bool("bridge", false)?;
     let values = match (o.opt_vec("mu")?, o.opt_vec("mu_range")?) {
         (Some(v), None) => v,
@@ -1148,7 +1148,7 @@ pub fn register(api: &mut Api) {
                     ("inh", nanmean(&s.inh).into()),
                     ("ext", nanmean(&s.ext).into()),
                     ("rec_mean", m.into()),
-                    ("rec_sd_quenched", crate::spiking::analysis::nanstd(&rec).into()),
+                    ("rec_sd_quenched", crate::numerics::stats::nanstd(&rec).into()),
                     ("rec_var", nanmean(&s.rec_var).into()),
                 ]))
             })
@@ -1195,7 +1195,7 @@ pub fn register(api: &mut Api) {
             let first = (rr.transient / rr.bin).ceil() as usize;
             let x = rr.pop_rates().swap_remove(p);
             let x = &x[first.min(x.len())..];
-            let ac = crate::spiking::analysis::autocorrelation(x, (lag / rr.bin).max(0.0) as usize);
+            let ac = crate::numerics::stats::autocorrelation(x, (lag / rr.bin).max(0.0) as usize);
             let (te, ti) = acf_timescale(x, rr.bin);
             Ok(map_of(vec![
                 ("lag", to_array(&(0..ac.len()).map(|k| k as f64 * rr.bin).collect::<Vec<_>>()).into()),

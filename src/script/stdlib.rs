@@ -67,6 +67,22 @@ pub fn resolver(base_dir: Option<&Path>) -> Resolver {
     Resolver { files }
 }
 
+thread_local! {
+    /// Modules being imported on this thread, outermost first (import-cycle detection).
+    static IMPORTING: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Pops the import stack when a resolution ends, however it ends.
+struct ImportGuard;
+
+impl Drop for ImportGuard {
+    fn drop(&mut self) {
+        IMPORTING.with(|s| {
+            s.borrow_mut().pop();
+        });
+    }
+}
+
 impl ModuleResolver for Resolver {
     fn resolve(
         &self,
@@ -75,6 +91,33 @@ impl ModuleResolver for Resolver {
         path: &str,
         pos: Position,
     ) -> Result<SharedModule, Box<EvalAltResult>> {
+        // A module that imports itself, directly or through others, would recurse until the
+        // stack overflows: name the cycle instead.
+        let file = self.files.get_file_path(path, source.map(Path::new));
+        let key = if file.is_file() {
+            std::fs::canonicalize(&file)
+                .unwrap_or(file)
+                .display()
+                .to_string()
+        } else {
+            format!("<stdlib>/{}", path.trim_end_matches(".rhai"))
+        };
+        let cycle = IMPORTING.with(|s| {
+            let s = s.borrow();
+            s.iter().position(|k| *k == key).map(|i| {
+                let mut names: Vec<String> = s[i..].to_vec();
+                names.push(key.clone());
+                names.join(" -> ")
+            })
+        });
+        if let Some(c) = cycle {
+            return Err(Box::new(EvalAltResult::ErrorRuntime(
+                format!("import: import cycle: {c}").into(),
+                pos,
+            )));
+        }
+        IMPORTING.with(|s| s.borrow_mut().push(key));
+        let _guard = ImportGuard;
         match self.files.resolve(engine, source, path, pos) {
             Ok(m) => return Ok(m),
             Err(e) => match *e {

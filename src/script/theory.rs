@@ -8,6 +8,7 @@ use super::convert::{
 use crate::neuron::lif::FiSimOptions;
 use crate::neuron::powerlaw::{FitOptions, fit_lif, fit_power_law};
 use crate::neuron::{Lif, PowerLaw};
+use crate::numerics::timecourse::TimeCourse;
 use crate::rate::lifnet::{LifNetwork, PAPER_NETWORKS, paper_network};
 use crate::rate::regime::{RegimeMap, conditions, peak, regime_map, response};
 use crate::rate::{PopKind, Ssn, SteadyState, design};
@@ -921,9 +922,9 @@ pub fn register(api: &mut Api) {
         "Ssn",
         "simulate",
         &["opts: map"],
-        "map",
-        "Integrates the rate dynamics (RK4). Options: nu0 ([0, 0]), mu (number, or fn(t) -> [mu_E, mu_I]), r (1, when mu is a number), duration (ms, 1000), dt (ms, 0.05), cap (Hz, 1e6: stop and report divergence above it). Returns #{ t, nu (array per population), diverged }.\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nlet tr = net.simulate(#{ mu: 20, r: 1, duration: 500 });\nprint(tr.nu[0][-1]);\n```",
-        |ctx: NativeCallContext, n: &mut Ssn, m: Map| -> RResult<Map> {
+        "TimeCourse",
+        "Integrates the rate dynamics (RK4, every step recorded). Options: nu0 ([0, 0]), mu (number, or fn(t) -> [mu_E, mu_I]), r (1, when mu is a number), duration (ms, 1000), dt (ms, 0.05), cap (Hz, 1e6: above it the run stops with status \"diverged\"). Returns a TimeCourse (pop_rates in Hz; rates = mean over the whole run).\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nlet tr = net.simulate(#{ mu: 20, r: 1, duration: 500 });\nprint(tr.pop_rates[0][-1]);\nassert(tr.status == \"finished\");\n```",
+        |ctx: NativeCallContext, n: &mut Ssn, m: Map| -> RResult<TimeCourse> {
             const F: &str = "Ssn.simulate";
             let o = Opts::new(&m, F, &["nu0", "mu", "r", "duration", "dt", "cap"])?;
             let p = n.size();
@@ -959,9 +960,7 @@ pub fn register(api: &mut Api) {
                 }
             }
             .map_err(err(F))?;
-            let (t, nu, div) = res;
-            let per_pop: Array = (0..p).map(|x| Dynamic::from_array(to_array(&nu.iter().map(|v| v[x]).collect::<Vec<_>>()))).collect();
-            Ok(map_of(vec![("t", to_array(&t).into()), ("nu", per_pop.into()), ("diverged", div.into())]))
+            Ok(n.time_course(res))
         },
     );
     api.get(

@@ -31,9 +31,10 @@
 //! even and odd steps), which costs far less than a task pool per step.
 
 use super::drive::Signal;
-use super::gauss::NormalStream;
-use super::model::{Csr, NetSpec, Source, Synapse, build_csr, mix_seed};
+use super::model::{Csr, NetSpec, Source, Synapse, build_csr};
 use crate::error::{Error, Result, check_positive};
+use crate::numerics::random::NormalStream;
+use crate::numerics::random::mix_seed;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Binomial, Distribution};
@@ -84,7 +85,20 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    /// Defaults for a network: 1 s, dt = 0.05 ms, seed 1, bins of 10 ms, no drive.
+    /// The one default for the start of the measurement window: min(duration / 4, 500) ms.
+    pub fn default_transient(duration: f64) -> f64 {
+        (duration / 4.0).min(500.0)
+    }
+
+    /// Sets the duration (ms) and the default transient that goes with it.
+    pub fn with_duration(mut self, duration: f64) -> Self {
+        self.duration = duration;
+        self.transient = Self::default_transient(duration);
+        self
+    }
+
+    /// Defaults for a network: 1 s, dt = 0.05 ms, seed 1, bins of 10 ms, no drive, transient
+    /// [`RunOptions::default_transient`], a run stopped as diverged above 5000 Hz.
     pub fn new(spec: &NetSpec) -> Self {
         RunOptions {
             duration: 1000.0,
@@ -94,12 +108,12 @@ impl RunOptions {
             bin: 10.0,
             mu: vec![Signal::Const(0.0); spec.pops.len()],
             poisson_rates: vec![Signal::Const(0.0); spec.poisson.len()],
-            transient: 0.0,
+            transient: Self::default_transient(1000.0),
             record: 0,
             windows: Vec::new(),
             threads: 0,
             progress: true,
-            max_rate: 0.0,
+            max_rate: 5000.0,
             v0: None,
             bridge: false,
         }
@@ -298,7 +312,7 @@ impl Network {
         let mut all = Vec::with_capacity(self.spec.projections.len());
         for k in 0..self.spec.projections.len() {
             all.push(build_csr(&self.spec, k, seed, dt)?);
-            crate::cancel::check()?;
+            crate::numerics::context::check()?;
         }
         let all = Arc::new(all);
         if let Ok(mut c) = self.cache.write() {
@@ -473,8 +487,22 @@ fn validate(spec: &NetSpec, o: &RunOptions) -> Result<()> {
     }
     check_positive("duration", o.duration, "ms")?;
     check_positive("bin", o.bin, "ms")?;
-    if !(o.transient.is_finite() && o.transient >= 0.0) {
-        return Err(Error::param("transient", o.transient, "must be >= 0 (ms)"));
+    if !(o.transient.is_finite() && o.transient >= 0.0 && o.transient < o.duration) {
+        return Err(Error::param(
+            "transient",
+            o.transient,
+            format!(
+                "must be in [0, duration = {} ms): the measurement window [transient, duration) would be empty",
+                o.duration
+            ),
+        ));
+    }
+    if !(o.max_rate.is_finite() && o.max_rate >= 0.0) {
+        return Err(Error::param(
+            "max_rate",
+            o.max_rate,
+            "must be a finite rate >= 0 Hz (0: never stop a runaway run)",
+        ));
     }
     let steps = o.duration / o.dt;
     if steps > 4.0e9 {
@@ -752,7 +780,7 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
     let mut interrupted = false;
     let mut diverged = false;
     let pb = if o.progress {
-        crate::cancel::progress(nsteps as u64, "simulate")
+        crate::numerics::context::progress(nsteps as u64, "simulate")
     } else {
         indicatif::ProgressBar::hidden()
     };
@@ -833,7 +861,7 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
             }
         }
         if t.is_multiple_of(256) {
-            if crate::cancel::interrupted() {
+            if crate::numerics::context::interrupted() {
                 interrupted = true;
                 halt = true;
             }

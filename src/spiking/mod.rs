@@ -1,10 +1,8 @@
 //! Spiking networks: LIF populations with delta and exponential synapses, external drives,
 //! monitors, protocols and comparisons with the mean-field theory.
 
-pub mod analysis;
 pub mod drive;
 pub mod engine;
-pub mod gauss;
 pub mod model;
 pub mod protocol;
 

@@ -11,6 +11,7 @@
 //! postsynaptic neuron, so the graph does not depend on the number of threads.
 
 use crate::error::{Error, Result, check_nonneg, check_positive};
+use crate::numerics::random::mix_seed;
 use crate::rate::lifnet::LifNetwork;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -70,7 +71,7 @@ pub enum Rule {
         /// Connection probability.
         p: f64,
     },
-    /// A binary second-order network (SONETs, [`crate::motif::sonet`]): connection probability
+    /// A binary second-order network (SONETs, [`crate::connectivity::sonet`]): connection probability
     /// `p` with motif frequencies P(both edges) = p²(1 + α). Reciprocal and chain motifs need
     /// the projection to be recurrent (pre = post); convergent and divergent ones work for any
     /// projection. Autapses are never made. Motifs across different projections are not
@@ -98,7 +99,7 @@ impl Rule {
         n_post: usize,
         n_pre: usize,
         recurrent: bool,
-    ) -> Result<crate::motif::Sonet> {
+    ) -> Result<crate::connectivity::Sonet> {
         let Rule::Sonet {
             p,
             recip,
@@ -114,7 +115,7 @@ impl Rule {
             ));
         };
         if recurrent {
-            return crate::motif::Sonet::one_population(n_post, p, recip, conv, div, chain);
+            return crate::connectivity::Sonet::one_population(n_post, p, recip, conv, div, chain);
         }
         if recip != 0.0 || chain != 0.0 {
             return Err(Error::param(
@@ -126,7 +127,7 @@ impl Rule {
         // two populations [post, pre]; only block [0][1] matters (the others are drawn but
         // discarded)
         let q = 0.5;
-        crate::motif::Sonet::new(
+        crate::connectivity::Sonet::new(
             vec![n_post, n_pre],
             vec![vec![q, p], vec![q, q]],
             vec![vec![0.0; 2]; 2],
@@ -468,16 +469,6 @@ pub fn delay_steps(d_ms: f64, dt: f64) -> Result<u16> {
     Ok(s as u16)
 }
 
-/// SplitMix64-style mixing of a seed with stream indices.
-pub fn mix_seed(seed: u64, a: u64, b: u64) -> u64 {
-    let mut z = seed
-        .wrapping_add(a.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-        .wrapping_add(b.wrapping_mul(0xD1B5_4A32_D192_ED03));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// Draws the sources (and delays) of one postsynaptic neuron into `src` / `del`.
 #[allow(clippy::too_many_arguments)]
 fn sources_of(
@@ -579,7 +570,7 @@ pub fn build_csr(spec: &NetSpec, proj_id: usize, seed: u64, dt: f64) -> Result<C
             cnt
         })
         .collect();
-    crate::cancel::check()?;
+    crate::numerics::context::check()?;
     // Offsets: row start of each source, then the start of each chunk within each row.
     let mut offsets = vec![0usize; n_pre + 1];
     for i in 0..n_pre {

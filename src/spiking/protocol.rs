@@ -2,12 +2,12 @@
 //! hysteresis) over repeated seeds, the SSN mapped from a spiking network, and the paper's
 //! central check — predicted vs simulated rates.
 
-use super::analysis::{nanmean, nanstd};
 use super::drive::Signal;
 use super::engine::{Network, RunOptions, RunResult};
 use crate::error::{Error, Result};
 use crate::neuron::Lif;
 use crate::neuron::powerlaw::{PowerLawFit, default_fit_grid, fit_lif};
+use crate::numerics::stats::{nanmean, nanstd};
 use crate::rate::lifnet::LifNetwork;
 use crate::rate::{PopKind, Ssn};
 use rayon::prelude::*;

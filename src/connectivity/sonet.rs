@@ -17,9 +17,10 @@
 //! correlation reachable by the pair noise; every α within the range a bivariate normal can
 //! give.
 
-use super::field::{Block, Factors, Field, bvn_upper, norm_isf};
+use super::field::{Block, Factors, Field};
 use super::stats::{BlockStats, block_stats};
 use crate::error::{Error, Result};
+use crate::numerics::special::{bvn_upper, norm_isf};
 
 /// A P-population SONET specification, converted to its Gaussian field.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +65,7 @@ pub fn alpha_to_rho(alpha: f64, p1: f64, p2: f64, what: &str) -> Result<f64> {
     if alpha == 0.0 {
         return Ok(0.0);
     }
-    Ok(crate::rate::roots::brent(g, -1.0, 1.0))
+    Ok(crate::numerics::roots::brent(g, -1.0, 1.0))
 }
 
 /// Gaussian correlation → α for edges with probabilities p1, p2.

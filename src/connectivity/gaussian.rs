@@ -232,7 +232,9 @@ impl GaussianMotifs {
     pub fn predicted_outliers(&self) -> Vec<(f64, f64)> {
         let m = self.low_rank_matrix();
         let k = m.len();
-        super::field::sorted_eigenvalues(&nalgebra::DMatrix::from_fn(k, k, |i, j| m[i][j]))
+        crate::numerics::linalg::sorted_eigenvalues(&nalgebra::DMatrix::from_fn(k, k, |i, j| {
+            m[i][j]
+        }))
     }
 
     /// Predicted radius of the random bulk of the spectrum: √ of the spectral radius of
@@ -242,7 +244,7 @@ impl GaussianMotifs {
         let p = self.sizes.len();
         let f = self.fractions();
         let dm = nalgebra::DMatrix::from_fn(p, p, |a, b| self.sigma[a][b].powi(2) * f[b]);
-        super::field::spectral_radius(&dm).sqrt()
+        crate::numerics::linalg::spectral_radius(&dm).sqrt()
     }
 }
 
@@ -280,7 +282,7 @@ pub fn loadings(n: usize, sigma: f64, t: MotifTargets) -> Result<(f64, f64, f64)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::motif::stats::block_stats;
+    use crate::connectivity::stats::block_stats;
 
     /// Achieved statistics match the targets within sampling error (N = 1500; the motif
     /// coefficients are O(1/N), so they are compared after multiplying by N). The row/column
