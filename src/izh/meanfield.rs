@@ -288,7 +288,7 @@ impl IzhMeanField {
                 .map(|q| tr.x.iter().map(|x| x[NVAR * q + k] * f).collect())
                 .collect()
         };
-        let mut tc = TimeCourse::new(
+        TimeCourse::new(
             "Izhikevich mean field",
             tr.t.clone(),
             self.pops.iter().map(|q| q.name.clone()).collect(),
@@ -297,13 +297,7 @@ impl IzhMeanField {
             tr.termination,
         )
         .with("v", Extra::Mat(col(1, 1.0)))
-        .with("u", Extra::Mat(col(2, 1.0)));
-        if let ode::Termination::Diverged { t } | ode::Termination::Interrupted { t } =
-            tr.termination
-        {
-            tc.t_end = t;
-        }
-        tc
+        .with("u", Extra::Mat(col(2, 1.0)))
     }
 
     /// Jacobian of the right-hand side (central differences, relative step 1e-6).

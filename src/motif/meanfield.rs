@@ -509,7 +509,7 @@ impl MotifMeanField {
                     .collect()
             })
             .collect();
-        let mut tc = TimeCourse::new(
+        TimeCourse::new(
             "2P motif mean field",
             tr.t.clone(),
             (0..p).map(|a| format!("P{a}")).collect(),
@@ -518,13 +518,7 @@ impl MotifMeanField {
             tr.termination,
         )
         .with("m", Extra::Mat(col(0)))
-        .with("s", Extra::Mat(col(1)));
-        if let ode::Termination::Diverged { t } | ode::Termination::Interrupted { t } =
-            tr.termination
-        {
-            tc.t_end = t;
-        }
-        tc
+        .with("s", Extra::Mat(col(1)))
     }
 
     /// A fixed point by Newton's method (central-difference Jacobian, backtracking) from `x0`;

@@ -58,8 +58,6 @@ pub struct RateRun {
     pub last: PopState,
     /// Final state per neuron.
     pub x: Vec<f64>,
-    /// True when the activity ran away (|x| > 1e8 or non-finite); the run stopped there.
-    pub diverged: bool,
     /// Why the run stopped (finished, diverged at t, interrupted at t).
     pub termination: Termination,
     /// Wall-clock seconds.
@@ -157,7 +155,6 @@ pub fn simulate(
         rate: vec![Vec::new(); p],
         last: PopState::default(),
         x: Vec::new(),
-        diverged: false,
         termination: Termination::Finished,
         wall_s: 0.0,
     };
@@ -194,7 +191,6 @@ pub fn simulate(
             x[i] += k * (-x[i] + h[i] + inp[lab[i]]);
         }
         if !x.iter().all(|v| v.is_finite() && v.abs() < 1e8) {
-            run.diverged = true;
             run.termination = Termination::Diverged { t: t + o.dt };
             break;
         }
@@ -232,7 +228,7 @@ pub fn simulate(
     }
     let rv: Vec<f64> = r.to_vec();
     run.last = match acc {
-        Some((mut s, c)) if !run.diverged => {
+        Some((mut s, c)) if !run.diverged() => {
             for u in [
                 &mut s.m,
                 &mut s.s,
@@ -255,6 +251,11 @@ pub fn simulate(
 }
 
 impl RateRun {
+    /// True when the activity ran away (|x| > 1e8 or non-finite); the run stopped there.
+    pub fn diverged(&self) -> bool {
+        matches!(self.termination, Termination::Diverged { .. })
+    }
+
     /// The run as a [`TimeCourse`]: population mean rates ⟨φ(x)⟩ (the nonlinearity's unit) at
     /// the record times, extras `m` (mean x per population and time), `last` (final or
     /// window-averaged statistics: m, s, delta, var, rate, rate_var), `x` (final per-neuron
@@ -269,7 +270,7 @@ impl RateRun {
             ("rate".into(), Extra::Vec(l.rate.clone())),
             ("rate_var".into(), Extra::Vec(l.rate_var.clone())),
         ]);
-        let mut tc = TimeCourse::new(
+        TimeCourse::new(
             "motif rate network",
             self.t.clone(),
             (0..self.rate.len()).map(|a| format!("P{a}")).collect(),
@@ -280,10 +281,6 @@ impl RateRun {
         .with("m", Extra::Mat(self.m.clone()))
         .with("last", last)
         .with("x", Extra::Vec(self.x.clone()))
-        .with("wall_s", Extra::Num(self.wall_s));
-        if let Termination::Diverged { t } | Termination::Interrupted { t } = self.termination {
-            tc.t_end = t;
-        }
-        tc
+        .with("wall_s", Extra::Num(self.wall_s))
     }
 }

@@ -269,8 +269,7 @@ impl Lif {
     /// where a, b are not finite (σ underflows next to |μτ − θ|) Φ is the deterministic rate
     /// above threshold and 0 below it. Far below threshold (b > 1e6) [`Lif::log_t_int`] uses
     /// the asymptotic interval.
-    fn extreme_rate(&self, mu: f64, sigma: f64) -> Option<f64> {
-        let (a, b, _) = self.ys(mu, sigma);
+    fn extreme_rate(&self, mu: f64, a: f64, b: f64) -> Option<f64> {
         if !(a.is_finite() && b.is_finite()) {
             return Some(if mu * self.tau * 1e-3 > self.theta {
                 self.rate_deterministic(mu)
@@ -299,13 +298,14 @@ impl Lif {
         1.0 / (self.t_ref * 1e-3 + t)
     }
 
-    /// Natural log of the mean interspike interval without refractoriness, ln(τ√π I) (s).
-    fn log_t_int(&self, mu: f64, sigma: f64) -> f64 {
-        let (a, b, tau_s) = self.ys(mu, sigma);
+    /// Natural log of the mean interspike interval without refractoriness, ln(τ√π I) (s), from
+    /// the scaled reset and threshold a, b of [`Lif::ys`].
+    fn log_t_int(&self, a: f64, b: f64, tau_s: f64, sigma: f64) -> f64 {
+        // The width b − a = (θ − V_R)/(σ√τ), taken exactly: a and b alone lose it when they
+        // are huge, or when it is tiny next to them.
+        let w = (self.theta - self.v_reset) / (sigma * tau_s.sqrt());
         if b > 1e6 {
-            // ∫_a^b erfcx(−u) du = (e^{b²}/b)(1 − (b/a) e^{−(b−a)(b+a)})(1 + O(b⁻²)), with
-            // b − a = (θ − V_R)/(σ√τ) taken exactly (a and b alone have lost it).
-            let w = (self.theta - self.v_reset) / (sigma * tau_s.sqrt());
+            // ∫_a^b erfcx(−u) du = (e^{b²}/b)(1 − (b/a) e^{−(b−a)(b+a)})(1 + O(b⁻²)).
             let tail = if a > 0.0 {
                 (-(-w * (a + b)).exp_m1()).ln()
             } else {
@@ -313,7 +313,6 @@ impl Lif {
             };
             return (tau_s * SQRT_PI).ln() - b.ln() + b * b + tail;
         }
-        let w = (self.theta - self.v_reset) / (sigma * tau_s.sqrt());
         if w < 1e-6 {
             // Huge noise: the interval [a, b] is narrower than a and b can resolve. Midpoint
             // rule on the exact width w (relative error ~w²/24 < 1e-13).
@@ -336,10 +335,11 @@ impl Lif {
         if sigma == 0.0 {
             return self.rate_deterministic(mu);
         }
-        if let Some(r) = self.extreme_rate(mu, sigma) {
+        let (a, b, tau_s) = self.ys(mu, sigma);
+        if let Some(r) = self.extreme_rate(mu, a, b) {
             return r;
         }
-        let lt = self.log_t_int(mu, sigma);
+        let lt = self.log_t_int(a, b, tau_s, sigma);
         let t_ref = self.t_ref * 1e-3;
         if lt > 700.0 {
             // τ_ref is negligible next to an interval of e^700 s.
@@ -354,10 +354,11 @@ impl Lif {
         Self::check(mu, sigma)?;
         check_positive("sigma", sigma, "mV/sqrt(s) (log_rate needs noise)")?;
         // Below the double range the log is still a finite large negative number.
-        if let Some(r) = self.extreme_rate(mu, sigma) {
+        let (a, b, tau_s) = self.ys(mu, sigma);
+        if let Some(r) = self.extreme_rate(mu, a, b) {
             return Ok(if r > 0.0 { r.ln() } else { -f64::MAX });
         }
-        let lt = self.log_t_int(mu, sigma);
+        let lt = self.log_t_int(a, b, tau_s, sigma);
         let t_ref = self.t_ref * 1e-3;
         let l = if lt > 700.0 {
             -lt
@@ -370,13 +371,13 @@ impl Lif {
     /// dΦ/dμ in Hz per mV/s (closed form).
     pub fn rate_deriv(&self, mu: f64, sigma: f64) -> Result<f64> {
         Self::check(mu, sigma)?;
-        if sigma == 0.0 || self.extreme_rate(mu, sigma).is_some() {
+        let (a, b, tau_s) = self.ys(mu, sigma);
+        if sigma == 0.0 || self.extreme_rate(mu, a, b).is_some() {
             let h = 1e-6 * mu.abs().max(1.0);
             return Ok(
                 (self.rate_deterministic(mu + h) - self.rate_deterministic(mu - h)) / (2.0 * h),
             );
         }
-        let (a, b, tau_s) = self.ys(mu, sigma);
         if b > 1e6 {
             // Φ < e^{−1e12}: its derivative is below the double range too.
             return Ok(0.0);

@@ -42,6 +42,14 @@ impl Termination {
             Termination::Interrupted { .. } => "interrupted",
         }
     }
+
+    /// The time a diverged or interrupted run stopped; None for a finished run.
+    pub fn stop_time(&self) -> Option<f64> {
+        match self {
+            Termination::Finished => None,
+            Termination::Diverged { t } | Termination::Interrupted { t } => Some(*t),
+        }
+    }
 }
 
 /// What to integrate and how.

@@ -66,7 +66,8 @@ pub struct TimeCourse {
 }
 
 impl TimeCourse {
-    /// A time course without extras; `t_end` is the last recording time.
+    /// A time course without extras; `t_end` is where a diverged or interrupted run stopped,
+    /// else the last recording time.
     pub fn new(
         kind: &str,
         t: Vec<f64>,
@@ -75,7 +76,9 @@ impl TimeCourse {
         rate_unit: &str,
         termination: Termination,
     ) -> Self {
-        let t_end = t.last().copied().unwrap_or(0.0);
+        let t_end = termination
+            .stop_time()
+            .unwrap_or_else(|| t.last().copied().unwrap_or(0.0));
         TimeCourse {
             kind: kind.into(),
             t,

@@ -781,20 +781,14 @@ impl Ssn {
         let pop_rates: Vec<Vec<f64>> = (0..p)
             .map(|x| tr.x.iter().map(|v| v[x]).collect())
             .collect();
-        let mut tc = TimeCourse::new(
+        TimeCourse::new(
             "SSN rate dynamics",
             tr.t,
             self.population_names(),
             pop_rates,
             "Hz",
             tr.termination,
-        );
-        if let ode::Termination::Diverged { t } | ode::Termination::Interrupted { t } =
-            tr.termination
-        {
-            tc.t_end = t;
-        }
-        tc
+        )
     }
 
     /// Population names from their kinds: "E", "I", and "E2", "I2", ... for repeats.

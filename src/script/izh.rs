@@ -528,7 +528,7 @@ pub fn register(api: &mut Api) {
         |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
             const F: &str = "IzhMeanField.spiking_resonance";
             let mut keys: Vec<&str> = SPIKING_KEYS.to_vec();
-            keys.extend(["freqs", "pop", "amplitude", "transient"]);
+            keys.extend(["freqs", "pop", "amplitude"]); // `transient` is already a run option
             let o = Opts::new(&opts, F, &keys)?;
             let freqs = o.opt_vec("freqs")?.ok_or_else(|| rt_err(F, "`freqs` (Hz) is required"))?;
             let pop = o.usize("pop", 0)?;

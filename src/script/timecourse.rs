@@ -31,8 +31,8 @@ fn display(tc: &TimeCourse) -> String {
     tc.summary()
 }
 
-/// The population-rate figure of a time course (dashed lines for every population after the
-/// first two would be indistinguishable, so colours cycle through the palette).
+/// The population-rate figure of a time course: one line per population, colours from the
+/// palette.
 pub fn rate_plot(tc: &TimeCourse) -> Plot {
     let mut p = Plot {
         title: format!("{} ({})", tc.kind, tc.status()),
