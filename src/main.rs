@@ -15,6 +15,10 @@ struct Cli {
     /// Hide progress bars.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Worker threads for the whole process (default: SSNLAB_THREADS, then
+    /// SLURM_CPUS_PER_TASK, then the CPUs this process may use: affinity and cgroup quota).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    threads: Option<u32>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -46,6 +50,11 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     ssnlab::numerics::context::set_quiet(cli.quiet);
+    if let Some(n) = cli.threads {
+        // SAFETY: called before any other thread of this process exists.
+        unsafe { std::env::set_var("SSNLAB_THREADS", n.to_string()) };
+    }
+    ssnlab::numerics::context::init_threads();
     let result = match cli.command {
         None | Some(Cmd::Repl) => ssnlab::repl::run(!cli.no_history),
         Some(Cmd::Run { file, args }) => {

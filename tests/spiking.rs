@@ -439,3 +439,65 @@ fn divergence_stops_the_run_at_the_same_step_for_any_thread_count() {
     assert_eq!(runs[1].t_end, r.t_end);
     assert_eq!(runs[1].bin_counts, r.bin_counts);
 }
+
+fn free_population(tau: f64, sigma: f64) -> Network {
+    let spec = NetSpec {
+        name: "free".into(),
+        pops: vec![Population {
+            name: "E".into(),
+            n: 4000,
+            tau,
+            theta: 1.0,
+            v_reset: 0.0,
+            t_ref: 0.0,
+            sigma,
+            excitatory: true,
+        }],
+        poisson: vec![],
+        projections: vec![],
+    };
+    Network::new(spec).unwrap()
+}
+
+/// The default membrane step is the exact Ornstein-Uhlenbeck step. Reference: the Siegert rate
+/// Φ with the threshold moved up by β σ √dt, β = −ζ(1/2)/√(2π) = 0.5826 (Broadie, Glasserman &
+/// Kou 1997: the first passage of a process monitored only at grid times, to O(√dt)), which is
+/// exact for the sampled process only when that is the exact OU chain. τ = 10 ms, dt = 0.1 ms,
+/// μ = 60 mV/s, σ = 3 mV/√s, 4000 free neurons for 6 s (≈ 2e5 spikes, sampling error ≈ 0.25%).
+/// Tolerance 1.5%: the sampling error plus the O(dt) remainder of the grid correction
+/// (measured: reference 8.623 Hz, exact 8.632, +0.1%). The paper's scheme fires faster (its
+/// mean is ≈ μτ(1 + h/2τ), its variance ≈ σ²τ/2 (1 + h/τ)): measured 8.929 Hz, +3.5%; required
+/// ≥ 2% above (issue 18 measured +3% against NEST `iaf_psc_delta` at τ = 10 ms).
+#[test]
+fn exact_membrane_step_matches_grid_corrected_siegert() {
+    use ssnlab::spiking::engine::Scheme;
+    let (tau, sigma, dt, mu) = (10.0, 3.0, 0.1, 60.0);
+    let net = free_population(tau, sigma);
+    let lif = ssnlab::neuron::Lif {
+        tau,
+        ..Default::default()
+    };
+    let shift = 0.5826 * sigma * (dt / 1000.0_f64).sqrt();
+    let shifted = ssnlab::neuron::Lif {
+        theta: lif.theta + shift,
+        v_reset: lif.v_reset,
+        ..lif
+    };
+    let reference = shifted.rate(mu, sigma).unwrap();
+    let mut o = opts(&net, &[mu], 6500.0);
+    o.dt = dt;
+    let exact = net.run(&o).unwrap();
+    assert_eq!(exact.scheme, Scheme::Exact);
+    o.scheme = Scheme::Paper;
+    let paper = net.run(&o).unwrap().rates()[0];
+    let exact = exact.rates()[0];
+    eprintln!(
+        "reference {reference:.4} Hz (Phi {:.4}), exact {exact:.4}, paper {paper:.4}",
+        lif.rate(mu, sigma).unwrap()
+    );
+    assert!(
+        (exact - reference).abs() < 0.015 * reference,
+        "exact {exact} vs grid-corrected Siegert {reference}"
+    );
+    assert!(paper > 1.02 * reference, "paper {paper} vs {reference}");
+}

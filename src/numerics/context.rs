@@ -60,3 +60,68 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     pb.set_message(what.to_string());
     pb
 }
+
+/// The number of worker threads this process should use, in order of precedence:
+/// `SSNLAB_THREADS` (also set by `--threads`), `SLURM_CPUS_PER_TASK` (a SLURM allocation),
+/// then the CPUs the process may really run on (`std::thread::available_parallelism`, which
+/// honours the CPU affinity mask and cgroup CPU quotas). Never less than 1.
+pub fn thread_budget() -> usize {
+    for var in ["SSNLAB_THREADS", "SLURM_CPUS_PER_TASK"] {
+        if let Some(n) = std::env::var(var)
+            .ok()
+            .and_then(|s| s.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+        {
+            return n;
+        }
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Sizes rayon's global pool to [`thread_budget`] (call once, before any parallel work; later
+/// calls and a pool that already exists are left alone).
+pub fn init_threads() {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(thread_budget())
+        .build_global();
+}
+
+/// The default thread count of one engine run (whose threads meet at a barrier every step, so
+/// a thread that must wait for a CPU stalls all the others):
+/// - 1 when already running on a pool worker (points of a sweep or seeds running in
+///   parallel), so nested parallelism never oversubscribes the machine;
+/// - otherwise the pool size less the CPUs other processes are using right now (Linux: the
+///   runnable count of `/proc/loadavg`, the least of three reads 2 ms apart), at least 1.
+///
+/// Results do not depend on the thread count, so this only changes the wall time.
+pub fn default_engine_threads() -> usize {
+    if rayon::current_thread_index().is_some() {
+        return 1;
+    }
+    let pool = rayon::current_num_threads();
+    match others_running() {
+        Some(busy) => pool.saturating_sub(busy).clamp(1, pool),
+        None => pool,
+    }
+}
+
+/// Runnable tasks other than this one, from `/proc/loadavg` (`None` where it does not exist).
+fn others_running() -> Option<usize> {
+    let mut least: Option<usize> = None;
+    for k in 0..3 {
+        if k > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let s = std::fs::read_to_string("/proc/loadavg").ok()?;
+        let running: usize = s
+            .split_whitespace()
+            .nth(3)?
+            .split('/')
+            .next()?
+            .parse()
+            .ok()?;
+        let n = running.saturating_sub(1);
+        least = Some(least.map_or(n, |l| l.min(n)));
+    }
+    least
+}

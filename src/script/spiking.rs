@@ -9,7 +9,7 @@ use crate::numerics::stats::{acf_timescale, movmean, nanmean};
 use crate::rate::Ssn;
 use crate::rate::lifnet::LifNetwork;
 use crate::spiking::Signal;
-use crate::spiking::engine::{Network, RunOptions, RunResult};
+use crate::spiking::engine::{Network, RunOptions, RunResult, Scheme};
 use crate::spiking::model::{
     NetSpec, PoissonInput, Population, Projection, Rule, Source, Synapse, build_csr,
 };
@@ -244,6 +244,7 @@ const RUN_KEYS: &[&str] = &[
     "progress",
     "v0",
     "bridge",
+    "scheme",
 ];
 
 fn run_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<RunOptions> {
@@ -287,7 +288,21 @@ fn run_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<RunOptions> {
     ro.progress = o.bool("progress", true)?;
     ro.v0 = o.opt_vec("v0")?;
     ro.bridge = o.bool("bridge", false)?;
+    ro.scheme = scheme_opt(o, func)?;
     Ok(ro)
+}
+
+/// The `scheme` option: "exact" (default) or "paper".
+fn scheme_opt(o: &Opts, func: &str) -> RResult<Scheme> {
+    match o.opt_string("scheme")? {
+        None => Ok(Scheme::Exact),
+        Some(s) => Scheme::parse(&s).ok_or_else(|| {
+            rt_err(
+                func,
+                format!("scheme = \"{s}\": allowed \"exact\" (exact Ornstein-Uhlenbeck step) or \"paper\" (the paper's V e^(-dt/tau) + mu dt + sigma sqrt(dt) xi)"),
+            )
+        }),
+    }
 }
 
 fn pop_arrays(v: &[Vec<f64>]) -> Array {
@@ -305,6 +320,7 @@ fn sweep_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<(RunOptions, S
     base.progress = o.bool("progress", true)?;
     base.max_rate = o.f64("max_rate", base.max_rate)?;
     base.bridge = o.bool("bridge", false)?;
+    base.scheme = scheme_opt(o, func)?;
     let values = match (o.opt_vec("mu")?, o.opt_vec("mu_range")?) {
         (Some(v), None) => v,
         (None, Some(g)) if g.len() == 3 && g[2] >= 1.0 && g[2].fract() == 0.0 => {
@@ -380,6 +396,7 @@ const SWEEP_KEYS: &[&str] = &[
     "progress",
     "max_rate",
     "bridge",
+    "scheme",
 ];
 
 fn sweep_map(sw: &SweepResult) -> Map {
@@ -769,7 +786,7 @@ fn store_last(r: &SimResult) {
 pub fn register(api: &mut Api) {
     api.topic(
         "spiking",
-        "Spiking LIF networks (paper conventions: V in mV, dV/dt = -V/tau + I, drive mu in mV/s, noise sigma in mV/sqrt(s), efficacies j in mV per spike, times in ms, rates in Hz).\n\nScheme per step dt (default 0.05 ms): arriving spikes (delta: +j; exponential: current with integral j), plus mu dt + sigma sqrt(dt) xi, then V <- V exp(-dt/tau) + dV; V > theta gives a spike and reset. Delays d >= 1 step (D = 0 means next step). Connectivity is fixed in-degree K = round(p N) without autapses unless set otherwise. The same seed gives the same spikes for any number of threads.\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet res = sim.run(#{ mu: 19, r: 1, duration: 300, seed: 1 });\nprint(res.rates);\n```",
+        "Spiking LIF networks (paper conventions: V in mV, dV/dt = -V/tau + I, drive mu in mV/s, noise sigma in mV/sqrt(s), efficacies j in mV per spike, times in ms, rates in Hz).\n\nScheme per step dt (default 0.05 ms): arriving spikes (delta: +j; exponential: current with integral j) plus the exact Ornstein-Uhlenbeck step V <- V exp(-dt/tau) + mu tau (1 - exp(-dt/tau)) + sigma sqrt(tau (1 - exp(-2 dt/tau))/2) xi (option scheme: \"paper\" gives the paper simulator's V exp(-dt/tau) + mu dt + sigma sqrt(dt) xi); V > theta gives a spike and reset. Delays d >= 1 step (D = 0 means next step). Connectivity is fixed in-degree K = round(p N) without autapses unless set otherwise. The same seed gives the same spikes for any number of threads.\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet res = sim.run(#{ mu: 19, r: 1, duration: 300, seed: 1 });\nprint(res.rates);\n```",
     );
     // ------------------------------------------------------------------ Signal
     api.ty::<Signal>(
@@ -906,7 +923,7 @@ pub fn register(api: &mut Api) {
         "run",
         &["opts: map"],
         "SimResult",
-        "Simulates the network. Options: mu (drive in mV/s: number with r (E-I) or ratio; an array with one number/Signal per population; a map by population name; a Signal; or #{t, v}), r (mu_I/mu_E; default the network's r), ratio, rates (map Poisson input -> Hz or Signal), duration (ms, 1000), dt (ms, 0.05), seed (1), conn_seed (= seed), bin (ms, 10), transient (ms, min(duration/4, 500); start of the window for rates, CV, balance), record (neurons per population in the raster, 0), threads (0 = all), max_rate (Hz, 5000: stop as diverged above it), v0 (initial V per population, mV; default uniform in [v_reset, theta]), progress (true), bridge (false: Brownian-bridge threshold detection, which removes the O(sqrt(dt)) rate deficit of grid-time threshold checks).\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet res = sim.run(#{ mu: 19, r: 1, duration: 400, seed: 2, record: 50 });\nprint(`${res.rates} CV ${res.mean_cv}`);\n```",
+        "Simulates the network. Options: mu (drive in mV/s: number with r (E-I) or ratio; an array with one number/Signal per population; a map by population name; a Signal; or #{t, v}), r (mu_I/mu_E; default the network's r), ratio, rates (map Poisson input -> Hz or Signal), duration (ms, 1000), dt (ms, 0.05), seed (1), conn_seed (= seed), bin (ms, 10), transient (ms, min(duration/4, 500); start of the window for rates, CV, balance), record (neurons per population in the raster, 0), threads (0 = the process budget: --threads, SSNLAB_THREADS, SLURM_CPUS_PER_TASK or the usable CPUs; 1 inside parallel seeds), max_rate (Hz, 5000: stop as diverged above it), v0 (initial V per population, mV; default uniform in [v_reset, theta]), progress (true), bridge (false: Brownian-bridge threshold detection, which removes the O(sqrt(dt)) rate deficit of grid-time threshold checks), scheme (\"exact\": the exact Ornstein-Uhlenbeck membrane step; \"paper\": the paper simulator's V e^(-dt/tau) + mu dt + sigma sqrt(dt) xi).\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet res = sim.run(#{ mu: 19, r: 1, duration: 400, seed: 2, record: 50 });\nprint(`${res.rates} CV ${res.mean_cv}`);\n```",
         |s: &mut SpikingNet, m: Map| -> RResult<SimResult> {
             const F: &str = "SpikingNetwork.run";
             let o = Opts::new(&m, F, RUN_KEYS)?;
@@ -936,7 +953,7 @@ pub fn register(api: &mut Api) {
         "sweep",
         &["opts: map"],
         "map",
-        "Step sweep of the drive (Fig 2A, 3, 4): one continuous run per seed through a staircase; each step's rate is averaged after its transient. Options: mu (array of inputs to population 0, mV/s) or mu_range [lo, hi, n], r or ratio, step (ms, 2000), transient (ms, step/4), direction (\"up\", \"down\", \"updown\" for hysteresis), seed or seeds (array; runs in parallel), dt, bin, threads, conn_seed (1), max_rate (Hz, 2000), bridge (false). Returns #{ mu, branch, rates [pop][point], sd (over seeds), diverged, interrupted, wall_s }.\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet sw = sim.sweep(#{ mu: [10, 20], r: 1, step: 300, transient: 100 });\nprint(sw.rates[0]);\n```",
+        "Step sweep of the drive (Fig 2A, 3, 4): one continuous run per seed through a staircase; each step's rate is averaged after its transient. Options: mu (array of inputs to population 0, mV/s) or mu_range [lo, hi, n], r or ratio, step (ms, 2000), transient (ms, step/4), direction (\"up\", \"down\", \"updown\" for hysteresis), seed or seeds (array; runs in parallel), dt, bin, threads, conn_seed (1), max_rate (Hz, 5000), bridge (false), scheme (\"exact\" or \"paper\"). Returns #{ mu, branch, rates [pop][point], sd (over seeds), diverged, interrupted, wall_s }.\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet sw = sim.sweep(#{ mu: [10, 20], r: 1, step: 300, transient: 100 });\nprint(sw.rates[0]);\n```",
         |s: &mut SpikingNet, m: Map| -> RResult<Map> {
             const F: &str = "SpikingNetwork.sweep";
             let o = Opts::new(&m, F, SWEEP_KEYS)?;
@@ -1225,6 +1242,20 @@ pub fn register(api: &mut Api) {
         "bool",
         "True if a population rate exceeded max_rate (no steady state).",
         |r: &mut SimResult| r.res.diverged,
+    );
+    api.get(
+        "SimResult",
+        "threads",
+        "int",
+        "Worker threads the run used (the default follows --threads, SSNLAB_THREADS, SLURM_CPUS_PER_TASK, the usable CPUs and the current load; results do not depend on it).",
+        |r: &mut SimResult| r.res.threads as i64,
+    );
+    api.get(
+        "SimResult",
+        "scheme",
+        "String",
+        "Membrane scheme of the run: \"exact\" or \"paper\".",
+        |r: &mut SimResult| r.res.scheme.name().to_string(),
     );
     api.get(
         "SimResult",

@@ -125,9 +125,6 @@ pub fn sweep(net: &Network, base: &RunOptions, s: &SweepOptions) -> Result<Sweep
     o.windows = (0..mu.len())
         .map(|k| (k as f64 * s.step + s.transient, (k + 1) as f64 * s.step))
         .collect();
-    if o.max_rate == 0.0 {
-        o.max_rate = 2000.0;
-    }
     // Build the connectivity once, before the parallel runs share it.
     net.connectivity(o.conn_seed, o.dt)?;
     let runs: Vec<Result<RunResult>> = s
@@ -136,6 +133,11 @@ pub fn sweep(net: &Network, base: &RunOptions, s: &SweepOptions) -> Result<Sweep
         .map(|&seed| {
             let mut oo = o.clone();
             oo.seed = seed;
+            if oo.threads == 0 {
+                // Each parallel seed gets its share of the pool (no oversubscription).
+                let pool = rayon::current_num_threads();
+                oo.threads = (pool / s.seeds.len().clamp(1, pool)).max(1);
+            }
             oo.progress = base.progress && s.seeds.len() == 1;
             net.run(&oo)
         })
