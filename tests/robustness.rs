@@ -331,3 +331,33 @@ fn izhikevich_truncation_and_limit_cycles_are_reported() {
     let low = fs.replace("I: [120]", "I: [20]");
     assert!(eval(&format!("{low}.steady_state()")).is_map());
 }
+
+/// A connection given only `p` is fixed in-degree K = round(p N), as documented (issue 18:
+/// it used to become pairwise Bernoulli, 3 197 832 synapses instead of 3 200 000), and
+/// printing the network names the rule of every projection.
+#[test]
+fn connection_with_only_p_is_fixed_indegree() {
+    let src = r#"
+        let sim = lif_network(#{
+            populations: [#{ name: "E", N: 400 }, #{ name: "I", N: 100, type: "I" }],
+            connections: [#{ from: "E", to: "E", p: 0.2, j: 0.01 }, #{ from: "I", to: "E", p: 0.2, j: 0.01 },
+                          #{ from: "E", to: "I", p: 0.2, j: 0.01 },
+                          #{ from: "I", to: "I", p: 0.2, j: 0.01, rule: "pairwise_bernoulli" }],
+        });
+        let res = sim.run(#{ mu: [10, 10], duration: 5, transient: 0, progress: false });
+        [res.synapses, `${sim}`]
+    "#;
+    let out = eval(src).into_array().unwrap();
+    let n_syn = out[0].as_int().unwrap();
+    let text = out[1].clone().into_string().unwrap();
+    // E->E 400*80, I->E 400*20, E->I 100*80 exactly; I->I Bernoulli around 100*20 = 2000.
+    let fixed = 400 * 80 + 400 * 20 + 100 * 80;
+    let bern = n_syn - fixed;
+    assert!((1800..2200).contains(&bern), "{n_syn} synapses; {text}");
+    assert_eq!(text.matches("fixed_indegree K = ").count(), 3, "{text}");
+    assert_eq!(
+        text.matches("pairwise_bernoulli p = 0.2").count(),
+        1,
+        "{text}"
+    );
+}

@@ -172,3 +172,64 @@ fn random_networks_fixed_points_and_parity() {
         "the sample must include multistable cases: {counts:?}"
     );
 }
+
+/// P > 2: every steady state with one inhibitory population silent is found. Independent
+/// reference: the certified E–I solver (difference-of-convex root isolation) on the pair
+/// (E, I_k) with the other I population removed, keeping the states where that population's
+/// input stays at or below its threshold; each is then a steady state of the 3-population
+/// network and must be in its answer (rates to 1e-6 relative). 40 random E–I–I networks as in
+/// issue 18 (J_XE up to 25 mV, other magnitudes up to 8.5, μ = [m, m, m/2], m in [0.5, 10.5]);
+/// the old all-populations multi-start missed such states (e.g. ν = [117.9, 349.3, 0] Hz).
+/// Also: a P > 2 answer is never certified complete.
+#[test]
+fn three_population_search_finds_states_with_silent_populations() {
+    use ssnlab::rate::ssn::PopKind;
+    let (fe, fi) = laws_rounded();
+    let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(18);
+    let mut checked = 0;
+    for case in 0..40 {
+        let mut j = vec![vec![0.0; 3]; 3];
+        for (x, row) in j.iter_mut().enumerate() {
+            for (y, v) in row.iter_mut().enumerate() {
+                let hi = if y == 0 { 25.0 } else { 8.5 };
+                *v = rng.random::<f64>() * hi;
+                let _ = x;
+            }
+        }
+        let m = 0.5 + 10.0 * rng.random::<f64>();
+        let mu = [m, m, m / 2.0];
+        let n3 = Ssn::new(
+            vec![fe, fi, fi],
+            j.clone(),
+            vec![PopKind::E, PopKind::I, PopKind::I],
+            None,
+        )
+        .unwrap();
+        let got = n3.steady_states(&mu, None).unwrap();
+        assert!(!got.complete, "case {case}: P = 3 cannot be certified");
+        for (k, silent) in [(1usize, 2usize), (2, 1)] {
+            let pair = Ssn::ei(fe, fi, [[j[0][0], j[0][k]], [j[k][0], j[k][k]]], None).unwrap();
+            let sub = pair.steady_states(&[mu[0], mu[k]], None).unwrap();
+            for s in &sub.states {
+                let input = mu[silent] + j[silent][0] * s.nu[0] - j[silent][k] * s.nu[1];
+                if input > fi.b || s.at_fold {
+                    continue;
+                }
+                checked += 1;
+                let mut want = [0.0; 3];
+                want[0] = s.nu[0];
+                want[k] = s.nu[1];
+                assert!(
+                    got.states.iter().any(|g| g
+                        .nu
+                        .iter()
+                        .zip(&want)
+                        .all(|(a, b)| (a - b).abs() <= 1e-6 * (1.0 + b))),
+                    "case {case}: J = {j:?}, mu = {mu:?}: missing {want:?}; found {:?}",
+                    got.states.iter().map(|g| g.nu.clone()).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} reference states checked");
+}

@@ -296,8 +296,10 @@ pub struct Cell {
     pub balanced_exists: bool,
     /// The balanced limit is stable.
     pub balanced_stable: bool,
-    /// No steady state: activity diverges.
+    /// No steady state found (a proof of runaway activity only when `complete`).
     pub no_steady_state: bool,
+    /// The steady-state search is certified complete for this cell.
+    pub complete: bool,
     /// ν_E of the lowest stable state (NaN if none).
     pub nu_e: f64,
     /// ν_I of the lowest stable state (NaN if none).
@@ -305,23 +307,117 @@ pub struct Cell {
 }
 
 impl Cell {
-    /// A short regime label: "none", "bistable", "supersaturating+ISN", ...
+    /// The operational regime of the cell.
+    pub fn regime(&self) -> Regime {
+        Regime::from_parts(
+            self.n_states,
+            self.n_stable,
+            self.complete,
+            self.supersaturating,
+            self.isn,
+        )
+    }
+
+    /// The regime's label (see [`Regime`]).
     pub fn label(&self) -> String {
-        if self.no_steady_state {
-            return "no steady state".into();
+        self.regime().to_string()
+    }
+}
+
+/// The operational regime at one input, from all its steady states: the one place where
+/// regimes are named (maps, `analyze`, CSV files and plots all use this `Display`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Regime {
+    /// The solver proved there is no steady state: activity grows without bound.
+    NoSteadyState,
+    /// The (uncertified, P > 2) search found no steady state; that is not a proof.
+    NoneFound,
+    /// Two or more stable steady states.
+    Bistable,
+    /// Steady states exist but none is stable (oscillation or runaway).
+    NoStableState,
+    /// One stable state, supersaturating (dν_E/dμ < 0) and inhibition-stabilised.
+    SupersaturatingIsn,
+    /// One stable state, supersaturating, not inhibition-stabilised.
+    Supersaturating,
+    /// One stable state, inhibition-stabilised.
+    Isn,
+    /// One stable state, neither.
+    NonIsn,
+}
+
+impl Regime {
+    /// Every regime, in the order of map legends.
+    pub const ALL: [Regime; 8] = [
+        Regime::NonIsn,
+        Regime::Isn,
+        Regime::Supersaturating,
+        Regime::SupersaturatingIsn,
+        Regime::Bistable,
+        Regime::NoStableState,
+        Regime::NoSteadyState,
+        Regime::NoneFound,
+    ];
+
+    /// The regime of a set of steady states: the lowest stable state decides ISN and
+    /// supersaturation when there is exactly one stable state.
+    pub fn of(s: &crate::rate::SteadyStates) -> Regime {
+        let low = s.states.iter().find(|x| x.stable);
+        Regime::from_parts(
+            s.states.len(),
+            s.n_stable(),
+            s.complete,
+            low.is_some_and(|x| x.supersaturating()),
+            low.is_some_and(|x| x.isn),
+        )
+    }
+
+    fn from_parts(
+        n_states: usize,
+        n_stable: usize,
+        complete: bool,
+        supersaturating: bool,
+        isn: bool,
+    ) -> Regime {
+        if n_states == 0 {
+            return if complete {
+                Regime::NoSteadyState
+            } else {
+                Regime::NoneFound
+            };
         }
-        if self.n_stable >= 2 {
-            return "bistable".into();
+        if n_stable >= 2 {
+            return Regime::Bistable;
         }
-        if self.n_stable == 0 {
-            return "unstable".into();
+        if n_stable == 0 {
+            return Regime::NoStableState;
         }
-        match (self.supersaturating, self.isn) {
-            (true, true) => "supersaturating ISN".into(),
-            (true, false) => "supersaturating".into(),
-            (false, true) => "ISN".into(),
-            (false, false) => "non-ISN".into(),
+        match (supersaturating, isn) {
+            (true, true) => Regime::SupersaturatingIsn,
+            (true, false) => Regime::Supersaturating,
+            (false, true) => Regime::Isn,
+            (false, false) => Regime::NonIsn,
         }
+    }
+
+    /// The label, as printed.
+    pub fn label(self) -> &'static str {
+        match self {
+            Regime::NoSteadyState => "no steady state",
+            Regime::NoneFound => "none found (search not certified)",
+            Regime::Bistable => "bistable",
+            Regime::NoStableState => "no stable steady state",
+            Regime::SupersaturatingIsn => "supersaturating ISN",
+            Regime::Supersaturating => "supersaturating",
+            Regime::Isn => "ISN",
+            Regime::NonIsn => "non-ISN",
+        }
+    }
+}
+
+impl std::fmt::Display for Regime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
     }
 }
 
@@ -361,6 +457,7 @@ impl RegimeMap {
             "balanced_exists",
             "balanced_stable",
             "no_steady_state",
+            "complete",
             "nu_e_hz",
             "nu_i_hz",
             "regime",
@@ -377,6 +474,7 @@ impl RegimeMap {
                 c.balanced_exists.to_string(),
                 c.balanced_stable.to_string(),
                 c.no_steady_state.to_string(),
+                c.complete.to_string(),
                 c.nu_e.to_string(),
                 c.nu_i.to_string(),
                 c.label(),
@@ -433,6 +531,7 @@ pub fn regime_map(
                 balanced_exists: cond.balanced_exists,
                 balanced_stable: cond.balanced_stable,
                 no_steady_state: s.states.is_empty(),
+                complete: s.complete,
                 nu_e: low.map_or(f64::NAN, |s| s.nu[0]),
                 nu_i: low.map_or(f64::NAN, |s| s.nu[1]),
             })

@@ -11,8 +11,9 @@
 //! the I input above threshold w; both make the remaining scalar equation a difference of
 //! convex functions whose roots are isolated with certified bounds, and the far tail is
 //! excluded by a concavity argument. The ν = 0 branches are solved separately and exactly.
-//! For P > 2 a multi-start damped Newton method with de-duplication is used (completeness not
-//! guaranteed; see [`Ssn::steady_states`]).
+//! For P > 2 every active set (subset of populations above threshold, the others silent) is
+//! searched by multi-start damped Newton in the inputs above threshold; completeness is not
+//! certified, and the answer says so (`complete: false`).
 
 use super::roots::{DcEval, concave_roots, dc_roots};
 use crate::error::{Error, Result, check_finite, check_positive};
@@ -643,73 +644,153 @@ impl Ssn {
         v
     }
 
-    /// Multi-start damped Newton for general P: starts from a log-spaced lattice of rates
-    /// and from the end points of rate-dynamics runs, keeps converged, de-duplicated roots.
+    /// Steady states for general P, searched on every *active set*: for each subset S of
+    /// populations assumed above threshold (the others silent), the reduced system in the
+    /// inputs above threshold z_S = μ_S − b_S > 0,
+    /// z_x = μ_ext,x − b_x + Σ_{y∈S} w_xy a_y z_y^{n_y},
+    /// is solved by damped Newton from a lattice of starts (rates 0.01 Hz to 2 kHz), and a root
+    /// is kept when every silent population really is at or below threshold. Searching each
+    /// face separately finds the states with some populations silent, which a search over all
+    /// P rates at once tends to miss (its Newton steps are clamped at ν = 0). Completeness is
+    /// not certified (the caller reports `complete: false`).
     fn multistart(&self, mu_ext: &[f64]) -> Result<Vec<Vec<f64>>> {
         let p = self.size();
-        let levels = [0.0, 0.01, 0.1, 1.0, 5.0, 20.0, 100.0];
-        let mut starts: Vec<Vec<f64>> = Vec::new();
-        let total = levels.len().pow(p.min(4) as u32);
-        for idx in 0..total {
-            let mut v = vec![0.0; p];
-            let mut k = idx;
-            for item in v.iter_mut().take(p.min(4)) {
-                *item = levels[k % levels.len()];
-                k /= levels.len();
-            }
-            for x in 4..p {
-                v[x] = levels[(idx + x) % levels.len()];
-            }
-            starts.push(v);
+        if p > 16 {
+            return Err(Error::param(
+                "f",
+                p,
+                "at most 16 populations (the steady-state search visits every subset of active populations)",
+            ));
         }
         let mut found: Vec<Vec<f64>> = Vec::new();
-        for s in starts {
-            crate::numerics::context::check()?;
-            if let Some(v) = self.newton(&s, mu_ext)
-                && !found.iter().any(|f| {
-                    f.iter()
-                        .zip(&v)
-                        .all(|(a, b)| (a - b).abs() <= 1e-7 * (1.0 + a.abs()))
-                })
-            {
+        let keep = |v: Vec<f64>, found: &mut Vec<Vec<f64>>| {
+            if !found.iter().any(|f| {
+                f.iter()
+                    .zip(&v)
+                    .all(|(a, b)| (a - b).abs() <= 1e-7 * (1.0 + a.abs()))
+            }) {
                 found.push(v);
+            }
+        };
+        // All silent: a fixed point when no population is driven above threshold.
+        if (0..p).all(|x| self.f[x].rate(mu_ext[x]) == 0.0) {
+            keep(vec![0.0; p], &mut found);
+        }
+        let levels = [0.01, 0.1, 1.0, 5.0, 20.0, 100.0, 500.0, 2000.0];
+        for mask in 1u32..(1u32 << p) {
+            crate::numerics::context::check()?;
+            let act: Vec<usize> = (0..p).filter(|&x| mask & (1 << x) != 0).collect();
+            let k = act.len();
+            // A full lattice up to 4 active populations, a cyclic sample of it beyond.
+            let full = levels.len().pow(k.min(4) as u32);
+            for idx in 0..full {
+                let mut start = vec![0.0; k];
+                let mut q = idx;
+                for (i, item) in start.iter_mut().enumerate() {
+                    if i < 4 {
+                        *item = levels[q % levels.len()];
+                        q /= levels.len();
+                    } else {
+                        *item = levels[(idx + i) % levels.len()];
+                    }
+                }
+                let z0: Vec<f64> = act
+                    .iter()
+                    .zip(&start)
+                    .map(|(&x, &nu)| (nu / self.f[x].a).powf(1.0 / self.f[x].n))
+                    .collect();
+                if let Some(nu) = self.newton_active(&act, &z0, mu_ext)
+                    && self.is_fixed_point(&nu, mu_ext, 1e-9)
+                {
+                    keep(self.polish(&nu, mu_ext), &mut found);
+                }
             }
         }
         Ok(found)
     }
 
-    fn newton(&self, start: &[f64], mu_ext: &[f64]) -> Option<Vec<f64>> {
-        let p = self.size();
-        let res = |v: &[f64]| self.residual_vec(v, mu_ext);
+    /// Damped Newton on the active set `act` in the inputs above threshold z (see
+    /// [`Self::multistart`]); the full rate vector when it converges to z > 0 with every
+    /// other population at or below threshold.
+    fn newton_active(&self, act: &[usize], z0: &[f64], mu_ext: &[f64]) -> Option<Vec<f64>> {
+        let k = act.len();
+        let g = |z: &[f64]| -> Vec<f64> {
+            act.iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    let drive: f64 = act
+                        .iter()
+                        .zip(z)
+                        .map(|(&y, &zy)| self.w(x, y) * self.f[y].a * zy.powf(self.f[y].n))
+                        .sum();
+                    z[i] - (mu_ext[x] - self.f[x].b) - drive
+                })
+                .collect()
+        };
         let norm = |r: &[f64]| r.iter().map(|x| x * x).sum::<f64>().sqrt();
-        let mut v = start.to_vec();
-        let mut r = res(&v);
+        let mut z = z0.to_vec();
+        let mut r = g(&z);
         for _ in 0..200 {
             let nr = norm(&r);
-            if nr < 1e-12 * (1.0 + norm(&v)) {
-                return Some(self.polish(&v, mu_ext));
+            let scale = 1.0
+                + norm(&z)
+                + act
+                    .iter()
+                    .map(|&x| (mu_ext[x] - self.f[x].b).abs())
+                    .sum::<f64>();
+            if nr < 1e-13 * scale {
+                break;
             }
-            let mu = self.total_input(&v, mu_ext);
-            let g: Vec<f64> = (0..p).map(|x| self.f[x].deriv(mu[x])).collect();
-            let step = self.solve_one_minus_gw(&g, &r)?;
+            let jac = DMatrix::from_fn(k, k, |i, j| {
+                let (x, y) = (act[i], act[j]);
+                let d = self.w(x, y) * self.f[y].a * self.f[y].n * z[j].powf(self.f[y].n - 1.0);
+                (if i == j { 1.0 } else { 0.0 }) - d
+            });
+            let step = jac.lu().solve(&DVector::from_column_slice(&r))?;
             let mut t = 1.0;
             let mut ok = false;
-            for _ in 0..30 {
-                let cand: Vec<f64> = (0..p).map(|x| (v[x] - t * step[x]).max(0.0)).collect();
-                let rc = res(&cand);
+            for _ in 0..40 {
+                // Stay strictly inside z > 0: at most a fraction 0.9 of the way to 0.
+                let cand: Vec<f64> = z
+                    .iter()
+                    .zip(step.iter())
+                    .map(|(&zi, &si)| {
+                        let next = zi - t * si;
+                        if next > 0.0 { next } else { 0.1 * zi }
+                    })
+                    .collect();
+                let rc = g(&cand);
                 if norm(&rc) < nr {
-                    v = cand;
+                    z = cand;
                     r = rc;
                     ok = true;
                     break;
                 }
                 t *= 0.5;
             }
-            if !ok || v.iter().any(|x| !x.is_finite() || *x > 1e9) {
+            if !ok || z.iter().any(|x| !x.is_finite() || *x > 1e12) {
                 return None;
             }
         }
-        None
+        let scale = 1.0
+            + norm(&z)
+            + act
+                .iter()
+                .map(|&x| (mu_ext[x] - self.f[x].b).abs())
+                .sum::<f64>();
+        let converged = norm(&r) < 1e-9 * scale;
+        if !converged || z.iter().any(|&x| x <= 0.0) {
+            return None;
+        }
+        let mut nu = vec![0.0; self.size()];
+        for (&x, &zx) in act.iter().zip(&z) {
+            nu[x] = self.f[x].a * zx.powf(self.f[x].n);
+        }
+        let mu = self.total_input(&nu, mu_ext);
+        let silent_ok = (0..self.size())
+            .filter(|x| !act.contains(x))
+            .all(|x| mu[x] <= self.f[x].b);
+        silent_ok.then_some(nu)
     }
 
     /// Integrates the rate dynamics with classical RK4 from `nu0` for `t_end` ms with step `dt`

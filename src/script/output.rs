@@ -9,7 +9,7 @@ use super::convert::{
 use super::spiking::SimResult;
 use crate::io::{self, Column};
 use crate::plot::{Figure, Layer, PALETTE, Plot, histogram, parse_color, preview};
-use crate::rate::regime::RegimeMap;
+use crate::rate::regime::{Regime, RegimeMap};
 use rhai::{Array, Dynamic, Map};
 use serde_json::Value;
 use std::path::Path;
@@ -145,14 +145,15 @@ pub(super) fn save_fig(fig: &mut Figure, path: &str, m: &Map, func: &str) -> RRe
 }
 
 /// Regime labels in a fixed order with fixed colours (the same on every map).
-pub const REGIMES: [(&str, (u8, u8, u8)); 7] = [
-    ("non-ISN", (200, 200, 200)),
-    ("ISN", (31, 119, 180)),
-    ("supersaturating", (255, 187, 120)),
-    ("supersaturating ISN", (214, 39, 40)),
-    ("bistable", (148, 103, 189)),
-    ("unstable", (90, 90, 90)),
-    ("no steady state", (20, 20, 20)),
+pub const REGIMES: [(Regime, (u8, u8, u8)); 8] = [
+    (Regime::NonIsn, (200, 200, 200)),
+    (Regime::Isn, (31, 119, 180)),
+    (Regime::Supersaturating, (255, 187, 120)),
+    (Regime::SupersaturatingIsn, (214, 39, 40)),
+    (Regime::Bistable, (148, 103, 189)),
+    (Regime::NoStableState, (90, 90, 90)),
+    (Regime::NoSteadyState, (20, 20, 20)),
+    (Regime::NoneFound, (160, 120, 60)),
 ];
 
 fn regime_layer(m: &RegimeMap) -> Layer {
@@ -163,7 +164,7 @@ fn regime_layer(m: &RegimeMap) -> Layer {
         .map(|row| {
             row.iter()
                 .map(|c| {
-                    let l = c.label();
+                    let l = c.regime();
                     REGIMES.iter().position(|(n, _)| *n == l).unwrap_or(5)
                 })
                 .collect()

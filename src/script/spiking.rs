@@ -60,8 +60,8 @@ fn display_net(s: &SpikingNet) -> String {
     );
     for pr in &sp.projections {
         let rule = match pr.rule {
-            Rule::FixedIndegree { k } => format!("K = {k}"),
-            Rule::Bernoulli { p } => format!("p = {p}"),
+            Rule::FixedIndegree { k } => format!("fixed_indegree K = {k}"),
+            Rule::Bernoulli { p } => format!("pairwise_bernoulli p = {p}"),
             Rule::Sonet {
                 p,
                 recip,
@@ -526,14 +526,9 @@ fn add_connections(spec: &mut NetSpec, arr: &Array, func: &str) -> RResult<()> {
                 ));
             }
         };
-        let rule_name = o.string(
-            "rule",
-            if o.has("K") || !o.has("p") {
-                "fixed_indegree"
-            } else {
-                "pairwise_bernoulli"
-            },
-        )?;
+        // The documented default: fixed in-degree K (or K = round(p N) from `p`), as in the
+        // paper; pairwise Bernoulli only when asked for (its random in-degree raises rates).
+        let rule_name = o.string("rule", "fixed_indegree")?;
         let n_pre = spec.source_size(pre).map_err(err("lif_network"))? as f64;
         let rule = match rule_name.as_str() {
             "fixed_indegree" => {
@@ -903,7 +898,7 @@ pub fn register(api: &mut Api) {
         "lif_network",
         &["spec: map"],
         "SpikingNetwork",
-        "A network of any number of LIF populations: #{ name, populations: [#{name, N, tau, theta, v_reset, t_ref, sigma, type: \"E\"/\"I\"}], connections: [#{from, to, K or p, j, rule, synapse, tau_s, delay, allow_autapses}], poisson: [#{name, N}] }. Defaults: tau 20 ms, theta 1 mV, v_reset 0, t_ref 0, sigma 3 mV/sqrt(s).\n\n```rhai\nlet sim = lif_network(#{\n    populations: [#{ name: \"E\", N: 400 }, #{ name: \"I\", N: 100, tau: 10, type: \"I\" }],\n    connections: [#{ from: \"E\", to: \"E\", K: 40, j: 0.02 }, #{ from: \"I\", to: \"E\", K: 20, j: 0.1 },\n                  #{ from: \"E\", to: \"I\", K: 40, j: 0.03 }, #{ from: \"I\", to: \"I\", K: 20, j: 0.05 }],\n});\nprint(sim.run(#{ mu: [40, 40], duration: 200 }).rates);\n```",
+        "A network of any number of LIF populations: #{ name, populations: [#{name, N, tau, theta, v_reset, t_ref, sigma, type: \"E\"/\"I\"}], connections: [#{from, to, K or p, j, rule, synapse, tau_s, delay, allow_autapses}], poisson: [#{name, N}] }. Defaults: tau 20 ms, theta 1 mV, v_reset 0, t_ref 0, sigma 3 mV/sqrt(s); rule \"fixed_indegree\" (K = round(p N) when only p is given; \"pairwise_bernoulli\" draws each synapse with probability p, a random in-degree that raises rates by a few percent). Printing the network shows the rule of every projection.\n\n```rhai\nlet sim = lif_network(#{\n    populations: [#{ name: \"E\", N: 400 }, #{ name: \"I\", N: 100, tau: 10, type: \"I\" }],\n    connections: [#{ from: \"E\", to: \"E\", K: 40, j: 0.02 }, #{ from: \"I\", to: \"E\", K: 20, j: 0.1 },\n                  #{ from: \"E\", to: \"I\", K: 40, j: 0.03 }, #{ from: \"I\", to: \"I\", K: 20, j: 0.05 }],\n});\nprint(sim.run(#{ mu: [40, 40], duration: 200 }).rates);\n```",
         |m: Map| net_from_map(&m),
     );
     api.func(

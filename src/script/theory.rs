@@ -645,7 +645,7 @@ pub fn register(api: &mut Api) {
         "steady_states",
         &["mu: number", "r: number"],
         "array",
-        "All steady states at mu_E = mu, mu_I = r mu (E-I pair), sorted by nu_E. Each is #{ nu, mu, stable, isn, supersaturating, dnu_e_dmu, eig, residual, at_fold }. An empty array means no steady state: activity diverges.\n\n```rhai\nlet net = paper_network(\"bistable\").to_ssn();\nfor s in net.steady_states(3, 1) { print(`${s.nu} stable=${s.stable} isn=${s.isn}`); }\n```",
+        "All steady states at mu_E = mu, mu_I = r mu (E-I pair), sorted by nu_E. Each is #{ nu, mu, stable, isn, supersaturating, dnu_e_dmu, eig, residual, at_fold }. An empty array means no steady state (certified for the E-I pair: activity diverges); `analyze` says whether the search is certified.\n\n```rhai\nlet net = paper_network(\"bistable\").to_ssn();\nfor s in net.steady_states(3, 1) { print(`${s.nu} stable=${s.stable} isn=${s.isn}`); }\n```",
         |n: &mut Ssn, mu: Dynamic, r: Dynamic| -> RResult<Array> {
             let input = mu_r(n, &mu, &r, "Ssn.steady_states")?;
             let s = n.steady_states(&input, None).map_err(err("Ssn.steady_states"))?;
@@ -657,7 +657,7 @@ pub fn register(api: &mut Api) {
         "steady_states",
         &["mu_ext: array"],
         "array",
-        "All steady states for an input per population (any P; for P > 2 found by multi-start Newton, completeness not certified).\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nprint(net.steady_states([20, 20]).len());\n```",
+        "All steady states for an input per population (any P; for P > 2 every active set of populations is searched by multi-start Newton, completeness not certified; `analyze` reports it).\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nprint(net.steady_states([20, 20]).len());\n```",
         |n: &mut Ssn, mu: Array| -> RResult<Array> {
             let input = num_vec(&Dynamic::from_array(mu), "Ssn.steady_states", "mu_ext")?;
             let s = n.steady_states(&input, None).map_err(err("Ssn.steady_states"))?;
@@ -673,22 +673,7 @@ pub fn register(api: &mut Api) {
         |n: &mut Ssn, mu: Dynamic, r: Dynamic| -> RResult<Map> {
             let input = mu_r(n, &mu, &r, "Ssn.analyze")?;
             let s = n.steady_states(&input, None).map_err(err("Ssn.analyze"))?;
-            let low = s.states.iter().find(|x| x.stable);
-            let regime = if s.states.is_empty() {
-                "no steady state (activity diverges)".to_string()
-            } else if s.n_stable() >= 2 {
-                "bistable".to_string()
-            } else if let Some(l) = low {
-                match (l.supersaturating(), l.isn) {
-                    (true, true) => "supersaturating ISN",
-                    (true, false) => "supersaturating",
-                    (false, true) => "ISN",
-                    (false, false) => "non-ISN",
-                }
-                .to_string()
-            } else {
-                "no stable steady state".to_string()
-            };
+            let regime = crate::rate::regime::Regime::of(&s).to_string();
             Ok(map_of(vec![
                 ("states", s.states.iter().map(|x| Dynamic::from_map(state_map(x))).collect::<Array>().into()),
                 ("n_states", (s.states.len() as i64).into()),
@@ -1016,7 +1001,7 @@ pub fn register(api: &mut Api) {
         "to_csv",
         &["path: string"],
         "",
-        "Writes one CSV row per cell (x, y, n_states, n_stable, isn, supersaturating, balanced_exists, balanced_stable, no_steady_state, nu_e_hz, nu_i_hz, regime).\n\n```rhai\nlet m = paper_network(\"fig2\").to_ssn().regime_map(#{ mu: [0, 50, 5], r: [0, 2, 3] });\nlet f = `${tmp_dir()}/map.csv`;\nm.to_csv(f);\n```",
+        "Writes one CSV row per cell (x, y, n_states, n_stable, isn, supersaturating, balanced_exists, balanced_stable, no_steady_state, complete, nu_e_hz, nu_i_hz, regime).\n\n```rhai\nlet m = paper_network(\"fig2\").to_ssn().regime_map(#{ mu: [0, 50, 5], r: [0, 2, 3] });\nlet f = `${tmp_dir()}/map.csv`;\nm.to_csv(f);\n```",
         |m: &mut RegimeMap, path: &str| -> RResult<()> {
             let p = std::path::Path::new(path);
             crate::io::check_writable(p, false).map_err(err("RegimeMap.to_csv"))?;
@@ -1045,6 +1030,7 @@ pub fn register(api: &mut Api) {
                 ("balanced_exists", c.balanced_exists.into()),
                 ("balanced_stable", c.balanced_stable.into()),
                 ("no_steady_state", c.no_steady_state.into()),
+                ("complete", c.complete.into()),
                 ("nu_e", c.nu_e.into()),
                 ("nu_i", c.nu_i.into()),
                 ("regime", c.label().into()),
@@ -1056,7 +1042,7 @@ pub fn register(api: &mut Api) {
         "count",
         &["regime: string"],
         "int",
-        "Number of cells with a regime label (\"bistable\", \"no steady state\", \"ISN\", \"non-ISN\", \"supersaturating\", \"supersaturating ISN\", \"unstable\").\n\n```rhai\nlet m = paper_network(\"negative_det\").to_ssn().regime_map(#{ mu: [0, 50, 11], r: [0.5, 1, 2] });\nprint(m.count(\"no steady state\"));\n```",
+        "Number of cells with a regime label (\"non-ISN\", \"ISN\", \"supersaturating\", \"supersaturating ISN\", \"bistable\", \"no stable steady state\", \"no steady state\", \"none found (search not certified)\").\n\n```rhai\nlet m = paper_network(\"negative_det\").to_ssn().regime_map(#{ mu: [0, 50, 11], r: [0.5, 1, 2] });\nprint(m.count(\"no steady state\"));\n```",
         |m: &mut RegimeMap, label: &str| m.cells.iter().filter(|c| c.label() == label).count() as i64,
     );
     api.get(

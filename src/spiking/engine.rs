@@ -92,8 +92,8 @@ pub struct RunOptions {
 /// How the membrane potential advances over one step between synaptic events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scheme {
-    /// The exact Ornstein-Uhlenbeck step: V <- V e^{-h/τ} + μτ(1 - e^{-h/τ})
-    /// + σ √(τ(1 - e^{-2h/τ})/2) ξ. The sampled process has exactly the stationary mean μτ and
+    /// The exact Ornstein-Uhlenbeck step,
+    /// V <- V e^{-h/τ} + μτ(1 - e^{-h/τ}) + σ √(τ(1 - e^{-2h/τ})/2) ξ. The sampled process has exactly the stationary mean μτ and
     /// variance σ²τ/2 of the continuous model for any h, so only the grid-time threshold check
     /// remains as a discretisation error (NEST's `iaf_psc_delta` integrates the same way).
     #[default]
