@@ -200,11 +200,14 @@ fn chain_outliers_match_sampled_spectra() {
     );
 }
 
-/// Inhibition-dominated network with chain motifs: the mean field predicts the loss of
-/// stability where the largest low-rank outlier times ⟨φ'⟩ crosses 1 (reference B.4 (iv));
-/// the rate network settles below that chain strength and runs away above it (J̄ = −1,
-/// κᶜ = 1, ρ = 0.8, the divergent loading κᵈ as the control parameter; ±10% margins cover
-/// the finite-N outlier fluctuations of about 2%).
+/// Inhibition-dominated network with chain motifs (J̄ = −1, κᶜ = 1, ρ = 0.8, ReLU, the
+/// divergent loading κᵈ as the control parameter): the stable fixed point of the 2P mean field
+/// escapes to infinite rate at κᵈ* ≈ 2.9594 (bisection to 1e-6; an independent
+/// re-implementation found 2.9594), with the leading Jacobian eigenvalue tending to 0⁻ (it is
+/// −0.0025 at 2.95). The reference's low-rank criterion λ₊⟨φ'⟩ = 1 is NOT reached there (0.88):
+/// it misses this instability, and the test pins that down. The rate network (N = 1500)
+/// settles at 0.9 κᵈ* and runs away at 1.1 κᵈ* (±10% covers the finite-N outlier fluctuations
+/// of about 2%).
 #[test]
 fn chain_motifs_destabilise_inhibition_dominated_networks() {
     let make = |kd: f64| {
@@ -219,36 +222,48 @@ fn chain_motifs_destabilise_inhibition_dominated_networks() {
         )
         .unwrap()
     };
-    let excess = |kd: f64| {
+    let state = |kd: f64| {
         let mf = MotifMeanField::new(make(kd), vec![Phi::RELU], vec![1.0], 1.0).unwrap();
-        match mf.steady_state() {
-            Ok(x) => {
-                // the 2P Jacobian agrees with the low-rank prediction about stability
-                let lead = mf.eigenvalues(&x)[0].0;
-                let out = mf.effective_outliers(&x)[0].0 - 1.0;
-                assert_eq!(
-                    lead < 0.0,
-                    out < 0.0,
-                    "kd {kd}: Jacobian {lead} vs outlier {out}"
-                );
-                out
-            }
-            Err(_) => 1.0,
-        }
+        let x = mf.steady_state().ok()?;
+        let lead = mf.eigenvalues(&x)[0].0;
+        let out = mf.effective_outliers(&x).first().map_or(0.0, |e| e.0);
+        let rate = mf.state(&x[..1], &x[1..]).rate[0];
+        (lead < 0.0).then_some((lead, out, rate))
     };
-    let mut kc = f64::NAN;
+    let (mut lo, mut hi) = (1.5, f64::NAN);
     let mut kd = 1.5;
     while kd < 6.0 {
-        if excess(kd) > 0.0 {
-            kc = kd;
+        if state(kd).is_none() {
+            hi = kd;
             break;
         }
-        kd += 0.01;
+        lo = kd;
+        kd += 0.05;
     }
-    assert!(kc.is_finite(), "no crossing found for kappa_d < 6");
-    println!("critical divergent loading {kc:.3}");
-    // ReLU closed form for the crossing: the positive outlier of [[J, kd rho], [kc, 0]] times
-    // <phi'> (close to 1 here) equals 1
+    assert!(hi.is_finite(), "no loss of the fixed point for kappa_d < 6");
+    while hi - lo > 1e-6 {
+        let mid = 0.5 * (lo + hi);
+        if state(mid).is_some() {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let kc = lo;
+    println!("critical divergent loading {kc:.5}");
+    assert!((kc - 2.9594).abs() < 5e-4, "kappa_d* = {kc}");
+    let (lead_near, out_at, rate_at) = state(kc).unwrap();
+    let (lead_far, _, rate_far) = state(kc - 0.1).unwrap();
+    let (lead_close, _, _) = state(kc - 0.005).unwrap();
+    assert!(
+        lead_close > -0.005 && lead_far < lead_close && lead_near <= 0.0,
+        "leading eigenvalue {lead_far} -> {lead_close} -> {lead_near}"
+    );
+    assert!(rate_at > 10.0 * rate_far, "rate {rate_far} -> {rate_at}");
+    assert!(
+        out_at < 0.95,
+        "the low-rank criterion is {out_at} at the boundary (measured 0.884)"
+    );
     let run = |kd: f64| {
         let w = make(kd).sample(3).unwrap();
         let o = RateOptions {

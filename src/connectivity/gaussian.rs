@@ -232,9 +232,13 @@ impl GaussianMotifs {
     pub fn predicted_outliers(&self) -> Vec<(f64, f64)> {
         let m = self.low_rank_matrix();
         let k = m.len();
+        let r = self.bulk_radius();
         crate::numerics::linalg::sorted_eigenvalues(&nalgebra::DMatrix::from_fn(k, k, |i, j| {
             m[i][j]
         }))
+        .into_iter()
+        .filter(|&(re, im)| re.hypot(im) > r)
+        .collect()
     }
 
     /// Predicted radius of the random bulk of the spectrum: √ of the spectral radius of

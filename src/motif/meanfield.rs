@@ -432,16 +432,27 @@ impl MotifMeanField {
     }
 
     /// The low-rank outliers scaled by the population gains: eigenvalues of
-    /// M·diag(⟨φ'⟩, ⟨φ'⟩) with M from [`GaussianMotifs::low_rank_matrix`]. The fixed point
-    /// loses stability through the low-rank part when the largest real part crosses 1
-    /// (reference B.4 (iv)).
+    /// M·diag(⟨φ'⟩, ⟨φ'⟩) with M from [`GaussianMotifs::low_rank_matrix`], keeping only those
+    /// outside the bulk (modulus above [`Self::bulk_radius`]; inside it they are not outliers).
+    ///
+    /// Reference B.4 (iv) reads a crossing of 1 by the largest real part as the loss of
+    /// stability. That is a linear criterion on the rate equation alone: it ignores the
+    /// variance (s) dynamics and the change of the gain with the state. With J̄ = −1, κᶜ = 1,
+    /// ρ = 0.8 and ReLU units the fixed point escapes to infinite rate (the leading eigenvalue
+    /// of the 2P Jacobian [`Self::eigenvalues`] tends to 0) at κᵈ ≈ 2.9594, where this
+    /// criterion is still 0.88; it reaches 1 only at κᵈ ≈ 3.58. Use the Jacobian, not this,
+    /// to decide stability.
     pub fn effective_outliers(&self, x: &[f64]) -> Vec<(f64, f64)> {
         let p = self.p();
         let st = self.state(&x[..p], &x[p..]);
         let m = self.net.low_rank_matrix();
+        let r = self.bulk_radius(x);
         sorted_eigenvalues(&DMatrix::from_fn(2 * p, 2 * p, |r, c| {
             m[r][c] * st.gain[c % p]
         }))
+        .into_iter()
+        .filter(|&(re, im)| re.hypot(im) > r)
+        .collect()
     }
 
     /// Integrates the mean field with classic RK4 from `x0` for `duration` (units of τ's time)

@@ -458,7 +458,7 @@ pub fn register(api: &mut Api) {
         "predicted_outliers",
         &[],
         "array",
-        "Predicted outlier eigenvalues of W ([re, im], decreasing real part): the eigenvalues of the 2P x 2P low-rank matrix [[J F, kappa_d F R], [kappa_c F, 0]] (F = diag(N_b/N), R = diag(rho_chain)); for one population (J +- sqrt(J^2 + 4 kappa_c kappa_d rho))/2. With J < 0 and chain motifs one outlier is positive.\n\n```rhai\nprint(motif_gaussian(#{ N: 100, J: -1.0, kappa_c: 1.0, kappa_d: 1.5, rho_chain: 0.8 }).predicted_outliers());\n```",
+        "Predicted outlier eigenvalues of W ([re, im], decreasing real part): the eigenvalues of the 2P x 2P low-rank matrix [[J F, kappa_d F R], [kappa_c F, 0]] (F = diag(N_b/N), R = diag(rho_chain)); for one population (J +- sqrt(J^2 + 4 kappa_c kappa_d rho))/2. With J < 0 and chain motifs one outlier is positive. Only eigenvalues outside the predicted bulk radius are listed (inside it they are not outliers).\n\n```rhai\nprint(motif_gaussian(#{ N: 100, J: -1.0, kappa_c: 1.0, kappa_d: 1.5, rho_chain: 0.8 }).predicted_outliers());\n```",
         |g: &mut GaussianMotifs| -> Array { eig_array(&g.predicted_outliers()) },
     );
     api.method(
@@ -670,7 +670,7 @@ pub fn register(api: &mut Api) {
         "steady_state",
         &[],
         "map",
-        "The fixed point (Newton from m = I, s = 0; 200 tau of integration first if needed): #{ m, s, delta, rate, rate_var, gain (<phi'>), eig (of the 2P Jacobian, 1/tau), bulk_radius (of W diag(phi'); > 1: unstable through the bulk), effective_outliers (low-rank eigenvalues times the gains; > 1: unstable), stable, warnings }. Fails when there is none (runaway).\n\n```rhai\nlet g = motif_gaussian(#{ N: 1000, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5, rho_chain: 0.5 });\nprint(g.mean_field(#{ I: 1.0 }).steady_state().rate);\n```",
+        "The fixed point (Newton from m = I, s = 0; 200 tau of integration first if needed): #{ m, s, delta, rate, rate_var, gain (<phi'>), eig (of the 2P Jacobian, 1/tau), bulk_radius (of W diag(phi'); > 1: unstable through the bulk), effective_outliers (low-rank eigenvalues times the gains, only those outside the bulk; the reference's criterion 'largest > 1: unstable' is a linear estimate that ignores the variance dynamics and can miss the instability: decide with eig, as `stable` does), stable (all eig < 0 and bulk_radius < 1), warnings }. Fails when there is none (runaway).\n\n```rhai\nlet g = motif_gaussian(#{ N: 1000, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5, rho_chain: 0.5 });\nprint(g.mean_field(#{ I: 1.0 }).steady_state().rate);\n```",
         |m: &mut MotifMeanField| -> RResult<Map> {
             let x = m.steady_state().map_err(err("MotifMeanField.steady_state"))?;
             Ok(mf_state_map(m, &x))
