@@ -361,3 +361,46 @@ fn connection_with_only_p_is_fixed_indegree() {
         "{text}"
     );
 }
+
+/// Messages that used to mislead (issue 18): negative rates are named as such, an infeasible
+/// design target is named by population and index the same way wherever it is, a J that does
+/// not match `f` says so (not "types"), and a figure with nothing drawable is an error.
+#[test]
+fn misleading_messages_now_name_the_problem() {
+    let e = err_of("fit_power_law([1.0, 2, 3, 4, 5, 6], [-1.0, -2, -3, -4, -5, -6])");
+    assert!(e.contains("nu[0]") && e.contains(">= 0 Hz"), "{e}");
+    let d = "let n = paper_network(\"fig2\").to_ssn();";
+    let a = err_of(&format!("{d} n.design_inputs([2, 0], [1, 1])"));
+    let b = err_of(&format!("{d} n.design_inputs([0, 2], [1, 1])"));
+    assert!(
+        a.contains("`nu_e[1]`") && a.contains("population E at index 1"),
+        "{a}"
+    );
+    assert!(
+        b.contains("`nu_e[0]`") && b.contains("population E at index 0"),
+        "{b}"
+    );
+    let e = err_of("ssn(#{ f: [lif().fit_power_law(3)], J: [[1.0, 2.0], [3.0, 4.0]] })");
+    assert!(
+        e.contains("2x2") && e.contains("1 transfer function"),
+        "{e}"
+    );
+    let dir = std::env::temp_dir().join(format!("ssnlab_blank_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("blank.png");
+    let e = err_of(&format!(
+        "let p = plot(#{{ log_y: true }}); p.line([1.0, 2.0], [0.0, -1.0]); p.save(\"{}\")",
+        f.display()
+    ));
+    assert!(
+        e.contains("nothing drawable") && e.contains("log axis"),
+        "{e}"
+    );
+    let e = err_of(&format!(
+        "let p = plot(#{{}}); p.line([1.0, 2.0], [0.0 / 0.0, 0.0 / 0.0]); p.save(\"{}\")",
+        f.display()
+    ));
+    assert!(e.contains("NaN"), "{e}");
+    assert!(!f.exists(), "no blank file is written");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -161,9 +161,16 @@ pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerL
             "all mu and nu must be finite",
         ));
     }
+    if let Some((i, &y)) = nu.iter().enumerate().find(|(_, y)| **y < 0.0) {
+        return Err(Error::param(
+            &format!("nu[{i}]"),
+            y,
+            "firing rates must be >= 0 Hz",
+        ));
+    }
     if nu.iter().all(|&y| y <= 0.0) {
         return Err(Error::numerical(
-            "fit_power_law: all rates are zero; nothing to fit",
+            "all rates are zero; nothing to fit (a power law needs some rates above 0 Hz)",
         ));
     }
     let (nlo, nhi) = opts.n_range;

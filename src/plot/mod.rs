@@ -223,6 +223,59 @@ fn rgb(c: Rgb) -> RGBColor {
 }
 
 impl Plot {
+    /// What would not be drawn: one message per line or point series with points that are
+    /// NaN/inf or ≤ 0 on a log axis, and whether the panel has any drawable data at all
+    /// (`false` also when it has no data layer, e.g. only reference lines).
+    pub fn diagnostics(&self) -> (Vec<String>, bool) {
+        let mut msgs = Vec::new();
+        let mut any = false;
+        let panel = if self.title.is_empty() {
+            String::from("panel")
+        } else {
+            format!("panel \"{}\"", self.title)
+        };
+        for (k, l) in self.layers.iter().enumerate() {
+            let (x, y, label) = match l {
+                Layer::Line { x, y, label, .. } | Layer::Points { x, y, label, .. } => {
+                    (x, y, label)
+                }
+                Layer::HLine { .. } | Layer::VLine { .. } => continue,
+                _ => {
+                    any = true;
+                    continue;
+                }
+            };
+            let name = label.clone().unwrap_or_else(|| format!("series {k}"));
+            let n = x.len().min(y.len());
+            let mut nonfinite = 0;
+            let mut nonpositive = 0;
+            for (&a, &b) in x.iter().zip(y) {
+                if !(a.is_finite() && b.is_finite()) {
+                    nonfinite += 1;
+                } else if (self.log_x && a <= 0.0) || (self.log_y && b <= 0.0) {
+                    nonpositive += 1;
+                }
+            }
+            let drawn = n - nonfinite - nonpositive;
+            any |= drawn > 0;
+            if nonfinite + nonpositive > 0 {
+                let mut why = Vec::new();
+                if nonfinite > 0 {
+                    why.push(format!("{nonfinite} NaN/inf"));
+                }
+                if nonpositive > 0 {
+                    why.push(format!("{nonpositive} <= 0 on a log axis"));
+                }
+                msgs.push(format!(
+                    "{panel}, `{name}`: {} of {n} points not drawn ({})",
+                    nonfinite + nonpositive,
+                    why.join(", ")
+                ));
+            }
+        }
+        (msgs, any)
+    }
+
     fn tx(&self, x: f64) -> f64 {
         if self.log_x { x.log10() } else { x }
     }
@@ -723,8 +776,31 @@ impl Figure {
     }
 
     /// Renders to `path`: `.png` (bitmap) or `.svg` (vector), chosen by the extension.
+    /// Points that cannot be drawn (NaN/inf, ≤ 0 on a log axis) are reported on stderr as
+    /// warnings; a figure with nothing drawable at all is an error, never a blank file.
     pub fn save(&self, path: &Path) -> Result<()> {
         init_fonts();
+        let mut any = false;
+        let mut msgs = Vec::new();
+        for p in &self.panels {
+            let (m, a) = p.diagnostics();
+            any |= a;
+            msgs.extend(m);
+        }
+        if !any {
+            return Err(Error::param(
+                "figure",
+                path.display(),
+                if msgs.is_empty() {
+                    "has no data to draw (no series, or only reference lines)".to_string()
+                } else {
+                    format!("has nothing drawable: {}", msgs.join("; "))
+                },
+            ));
+        }
+        for m in msgs {
+            eprintln!("warning: {}: {m}", path.display());
+        }
         if self.size.0 < 50 || self.size.1 < 50 || self.size.0 > 20000 || self.size.1 > 20000 {
             return Err(Error::param(
                 "size",

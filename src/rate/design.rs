@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 /// input is not unique: anything at or below threshold works). `nu[t][x]`, `times` for messages.
 pub fn design_inputs(net: &Ssn, nu: &[Vec<f64>], times: Option<&[f64]>) -> Result<Vec<Vec<f64>>> {
     let p = net.size();
+    let names = net.population_names();
     nu.iter()
         .enumerate()
         .map(|(k, v)| {
@@ -17,17 +18,17 @@ pub fn design_inputs(net: &Ssn, nu: &[Vec<f64>], times: Option<&[f64]>) -> Resul
                     v.len()
                 )));
             }
-            let when = times.map_or(format!("index {k}"), |t| {
-                format!("t = {} ms (index {k})", t[k])
-            });
+            let when = times.map_or(String::new(), |t| format!(" (t = {} ms)", t[k]));
             (0..p)
                 .map(|x| {
                     if !(v[x].is_finite() && v[x] > 0.0) {
+                        // Named by population and target index, the same way for every point.
                         return Err(Error::param(
-                            &format!("nu[{x}]"),
+                            &format!("nu_{}[{k}]", names[x].to_lowercase()),
                             v[x],
                             format!(
-                                "target rates must be > 0 Hz to be invertible; infeasible at {when}"
+                                "the target rate of population {} at index {k}{when} must be > 0 Hz to be invertible (at 0 Hz any input at or below threshold works)",
+                                names[x]
                             ),
                         ));
                     }

@@ -286,6 +286,18 @@ fn ssn_from_map(m: &Map) -> RResult<Ssn> {
             "option `J` (matrix of coupling magnitudes, mV) is required",
         )
     })?;
+    if j.len() != f.len() || j.iter().any(|r| r.len() != f.len()) {
+        return Err(rt_err(
+            F,
+            format!(
+                "option `J` is {}x{} but `f` has {} transfer function(s): J must be {n}x{n}, one row and column per transfer function",
+                j.len(),
+                j.first().map_or(0, |r| r.len()),
+                f.len(),
+                n = f.len()
+            ),
+        ));
+    }
     let kinds = match o.raw("types") {
         None => {
             if f.len() == 2 {
@@ -293,7 +305,7 @@ fn ssn_from_map(m: &Map) -> RResult<Ssn> {
             } else {
                 return Err(rt_err(
                     F,
-                    "option `types` (e.g. [\"E\", \"I\", \"I\"]) is required for more than 2 populations",
+                    "option `types` (e.g. [\"E\", \"I\", \"I\"]) is required unless there are exactly 2 populations (then E, I)",
                 ));
             }
         }
