@@ -30,6 +30,22 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("{0}")]
     Io(String),
+    /// A computation would need more memory than the limit allows.
+    #[error(
+        "{what} would need about {}, more than the memory limit of {} ({how})",
+        crate::numerics::memory::human(*need),
+        crate::numerics::memory::human(*limit)
+    )]
+    Memory {
+        /// What was about to be allocated.
+        what: String,
+        /// Estimated bytes.
+        need: f64,
+        /// The limit in bytes.
+        limit: f64,
+        /// How to raise the limit.
+        how: String,
+    },
 }
 
 /// Result alias for domain code.

@@ -19,6 +19,13 @@ struct Cli {
     /// SLURM_CPUS_PER_TASK, then the CPUs this process may use: affinity and cgroup quota).
     #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..=4096))]
     threads: Option<u32>,
+    /// Memory limit for native computations, e.g. 16G or 512M (default: the cgroup limit or
+    /// the available RAM; also SSNLAB_MAX_MEMORY).
+    #[arg(long, global = true, value_name = "SIZE")]
+    max_memory: Option<String>,
+    /// Stop a script after this many Rhai operations (for untrusted scripts; default none).
+    #[arg(long, global = true, value_name = "N")]
+    max_ops: Option<u64>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -55,6 +62,18 @@ fn main() -> ExitCode {
         unsafe { std::env::set_var("SSNLAB_THREADS", n.to_string()) };
     }
     ssnlab::numerics::context::init_threads();
+    if let Some(m) = &cli.max_memory {
+        match ssnlab::numerics::memory::parse_size(m) {
+            Ok(b) => ssnlab::numerics::memory::set_limit(b),
+            Err(e) => {
+                eprintln!("--max-memory: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if let Some(n) = cli.max_ops {
+        ssnlab::script::set_max_operations(n);
+    }
     let result = match cli.command {
         None | Some(Cmd::Repl) => ssnlab::repl::run(!cli.no_history),
         Some(Cmd::Run { file, args }) => {

@@ -173,3 +173,75 @@ fn missing_module_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(s(&out.stderr).contains("nosuch"));
 }
+
+/// Resource guards from the command line (issue 18 and 19): `--max-memory` makes a large
+/// allocation a clear error naming the estimate and the limit, `--max-ops` stops a runaway
+/// script, and `--threads` / `SSNLAB_THREADS` / `SLURM_CPUS_PER_TASK` set the engine threads.
+#[test]
+fn memory_ops_and_thread_limits_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("big.rhai");
+    std::fs::write(
+        &f,
+        "let g = sonet(#{ N: 3000, p: 0.1 }).sample(1);\nprint(g.edges);\n",
+    )
+    .unwrap();
+    let t0 = std::time::Instant::now();
+    let out = bin()
+        .args(["--max-memory", "1M", "run"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let err = s(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("9 MB") && err.contains("1 MB") && err.contains("--max-memory"),
+        "{err}"
+    );
+    assert!(t0.elapsed().as_secs_f64() < 5.0);
+    let out = bin()
+        .args(["--max-memory", "lots", "run"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(!out.status.success() && s(&out.stderr).contains("max_memory"));
+
+    let f = dir.path().join("loop.rhai");
+    std::fs::write(&f, "let x = 0;\nloop { x += 1; }\n").unwrap();
+    let out = bin()
+        .args(["--max-ops", "10000", "run"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let err = s(&out.stderr);
+    assert!(
+        !out.status.success() && err.to_lowercase().contains("operations"),
+        "{err}"
+    );
+
+    let f = dir.path().join("threads.rhai");
+    std::fs::write(
+        &f,
+        "let n = lif_network(paper_network(\"fig2\"));\nprint(n.run(#{ mu: 19, duration: 20, transient: 0, progress: false }).threads);\n",
+    )
+    .unwrap();
+    let threads = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = bin();
+        c.env_remove("SSNLAB_THREADS")
+            .env_remove("SLURM_CPUS_PER_TASK");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.args(args).arg("run").arg(&f).output().unwrap();
+        assert!(out.status.success(), "{}", s(&out.stderr));
+        s(&out.stdout).trim().to_string()
+    };
+    assert_eq!(threads(&["--threads", "1"], &[]), "1");
+    assert_eq!(threads(&[], &[("SSNLAB_THREADS", "1")]), "1");
+    assert_eq!(threads(&[], &[("SLURM_CPUS_PER_TASK", "1")]), "1");
+    // The flag wins over the environment.
+    assert_eq!(
+        threads(&["--threads", "1"], &[("SSNLAB_THREADS", "3")]),
+        "1"
+    );
+}

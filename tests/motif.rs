@@ -46,7 +46,7 @@ fn sampling_error_shrinks_as_one_over_sqrt_pairs() {
         let (mut sp, mut sr, mut sc) = (0.0, 0.0, 0.0);
         let seeds = 6;
         for seed in 0..seeds {
-            let a = s.sample(100 + seed).alphas();
+            let a = s.sample(100 + seed).unwrap().alphas();
             sp += (a.p[0][0] - p).powi(2);
             sr += (a.recip[0][0] - ar).powi(2);
             sc += (a.conv[0][0][0] - ac).powi(2);
@@ -88,7 +88,7 @@ fn sonet_two_populations_hit_all_motif_targets() {
     )
     .unwrap();
     let want = s.predicted();
-    let got = s.sample(11).alphas();
+    let got = s.sample(11).unwrap().alphas();
     for a in 0..2 {
         for b in 0..2 {
             assert!((got.p[a][b] - want.p[a][b]).abs() < 0.004, "p {a}{b}");

@@ -192,6 +192,10 @@ impl GaussianMotifs {
         self.validate()?;
         let f = self.field();
         let n = f.n();
+        crate::numerics::memory::reserve(
+            &format!("a Gaussian motif sample (dense {n} x {n} float64 matrix)"),
+            8.0 * (n as f64) * (n as f64),
+        )?;
         let fac = f.factors(seed);
         let mut buf = vec![0.0; n * n];
         f.fill(seed, &fac, &mut buf, 0.0, |x| x);

@@ -280,17 +280,22 @@ impl Sonet {
     }
 
     /// Samples the graph (no autapses), seeded and parallel over rows.
-    pub fn sample(&self, seed: u64) -> Graph {
+    /// Refused with a memory error when the dense N x N adjacency would not fit.
+    pub fn sample(&self, seed: u64) -> Result<Graph> {
         let n = self.field.n();
+        crate::numerics::memory::reserve(
+            &format!("a SONET sample (dense {n} x {n} adjacency)"),
+            (n as f64) * (n as f64),
+        )?;
         let fac = self.field.factors(seed);
         let mut adj = vec![0u8; n * n];
         self.field
             .fill(seed, &fac, &mut adj, 0u8, |g| u8::from(g > 0.0));
-        Graph {
+        Ok(Graph {
             sizes: self.sizes.clone(),
             adj,
             factors: fac,
-        }
+        })
     }
 
     /// The α's the construction produces in expectation (Gaussian covariances of the field
@@ -425,7 +430,7 @@ mod tests {
     #[test]
     fn sonet_one_population_hits_targets() {
         let s = Sonet::one_population(2000, 0.1, 0.5, 0.3, 0.2, 0.15).unwrap();
-        let g = s.sample(3);
+        let g = s.sample(3).unwrap();
         let a = g.alphas();
         println!("{a:?}");
         assert!((a.p[0][0] - 0.1).abs() < 0.002);

@@ -227,14 +227,14 @@ impl IzhMeanField {
             every,
             record_end: false,
         };
-        Ok(ode::integrate(
+        ode::integrate(
             x0,
             spec,
             ode::Method::Rk4,
             |t, x, dx| self.rhs_with(x, &input(t), dx),
             |_| {},
             |_| false,
-        ))
+        )
     }
 
     /// The state vector from named per-population values (any of [`STATE_KEYS`]; rates in Hz,

@@ -255,9 +255,37 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
             return Err(Error::param("v_reset", q.v_reset, "must be below v_peak"));
         }
     }
-    let nsteps = (o.duration / o.dt).round() as usize;
+    let nsteps_f = (o.duration / o.dt).round();
+    if nsteps_f > crate::numerics::ode::MAX_STEPS as f64 {
+        return Err(Error::param(
+            "duration",
+            o.duration,
+            format!(
+                "gives {nsteps_f:.3e} steps of dt = {} ms; at most {:.0e}",
+                o.dt,
+                crate::numerics::ode::MAX_STEPS as f64
+            ),
+        ));
+    }
+    let nsteps = nsteps_f as usize;
     let bin_steps = ((o.bin / o.dt).round() as usize).max(1);
     let nbins = nsteps.div_ceil(bin_steps);
+    let n_total: f64 = o.n.iter().map(|&n| n as f64).sum();
+    let synapses: f64 = match &o.sparse {
+        Some(sp) => (0..p)
+            .map(|k| {
+                (0..p)
+                    .filter(|&m| j[k][m] != 0.0)
+                    .map(|m| o.n[k] as f64 * (sp.p * o.n[m] as f64).round().max(1.0))
+                    .sum::<f64>()
+            })
+            .sum(),
+        None => 0.0,
+    };
+    crate::numerics::memory::reserve(
+        &format!("an Izhikevich network run ({n_total:.0} neurons, {synapses:.3e} synapses)"),
+        n_total * 48.0 + synapses * 8.0 + nbins as f64 * p as f64 * 16.0,
+    )?;
     let mut theta = Vec::with_capacity(p);
     let mut v = Vec::with_capacity(p);
     for (k, q) in pops.iter().enumerate() {

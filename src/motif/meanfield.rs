@@ -490,7 +490,7 @@ impl MotifMeanField {
             every,
             record_end: true,
         };
-        Ok(ode::integrate(
+        ode::integrate(
             x0,
             spec,
             ode::Method::Rk4,
@@ -501,7 +501,7 @@ impl MotifMeanField {
             },
             |_| {},
             |y| y.iter().any(|v| v.abs() >= 1e12),
-        ))
+        )
     }
 
     /// A trajectory of [`MotifMeanField::integrate`] as a [`TimeCourse`]: population rates ⟨φ⟩

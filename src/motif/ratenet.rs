@@ -146,9 +146,17 @@ pub fn simulate(
     };
     let a = w.factors.as_ref().map(|f| f.a.as_slice());
     let steps = (o.duration / o.dt).round().max(1.0) as usize;
+    let every = o.every.max(1);
+    // Same limits as every ODE run: step count and recorded populations statistics.
+    crate::numerics::ode::Spec {
+        steps,
+        dt: o.dt,
+        every,
+        record_end: true,
+    }
+    .check(2 * p)?;
     let avg_steps = ((o.average / o.dt).round() as usize).min(steps);
     let k = o.dt / o.tau;
-    let every = o.every.max(1);
     let mut run = RateRun {
         t: Vec::new(),
         m: vec![Vec::new(); p],

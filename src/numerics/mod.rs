@@ -4,6 +4,7 @@
 //! - [`ode`]: one explicit ODE stepper (RK4 or Euler) with a recorder and a termination reason;
 //! - [`newton`]: damped Newton with a finite-difference Jacobian;
 //! - [`linalg`]: eigenvalues (one sorting convention) and spectral radius;
+//! - [`memory`]: memory estimates checked against one process-wide limit;
 //! - [`roots`]: Brent's bracketed root finder;
 //! - [`quad`]: Gauss–Legendre panels;
 //! - [`random`]: the fast normal stream and seed mixing;
@@ -13,6 +14,7 @@
 
 pub mod context;
 pub mod linalg;
+pub mod memory;
 pub mod newton;
 pub mod ode;
 pub mod quad;

@@ -87,10 +87,36 @@ impl Trajectory {
     }
 }
 
+/// The most steps one integration may take (a run that long is a mistake in `dt` or
+/// `duration` far more often than an intent).
+pub const MAX_STEPS: usize = 1_000_000_000;
+
+impl Spec {
+    /// Refuses more than [`MAX_STEPS`] steps, and a recording of states of dimension `d`
+    /// that would not fit the memory limit.
+    pub fn check(&self, d: usize) -> crate::error::Result<()> {
+        if self.steps > MAX_STEPS || !(self.dt > 0.0 && self.dt.is_finite()) {
+            return Err(crate::error::Error::param(
+                "duration/dt",
+                format!("{} steps of {}", self.steps, self.dt),
+                format!(
+                    "at most {MAX_STEPS:.0e} steps of a finite dt > 0: use a larger dt or a shorter duration"
+                ),
+            ));
+        }
+        let records = (self.steps / self.every.max(1) + 2) as f64;
+        super::memory::reserve(
+            &format!("recording {records:.0} states of {d} values"),
+            records * (d as f64 * 8.0 + 32.0),
+        )
+    }
+}
+
 /// Integrates dx/dt = `rhs(t, x, dx)` from `x0`. After each step `project` may modify the
 /// state (e.g. clamp rates at 0) and `diverged` decides whether it left the model's domain
 /// (non-finite states always count as diverged). A diverged state is recorded, then the run
-/// stops. Ctrl-C is polled every step (one relaxed atomic load).
+/// stops. Ctrl-C is polled every step (one relaxed atomic load). Errors only as
+/// [`Spec::check`] does, before any work.
 pub fn integrate(
     x0: &[f64],
     spec: Spec,
@@ -98,7 +124,8 @@ pub fn integrate(
     mut rhs: impl FnMut(f64, &[f64], &mut [f64]),
     mut project: impl FnMut(&mut [f64]),
     mut diverged: impl FnMut(&[f64]) -> bool,
-) -> Trajectory {
+) -> crate::error::Result<Trajectory> {
+    spec.check(x0.len())?;
     let d = x0.len();
     let dt = spec.dt;
     let every = spec.every.max(1);
@@ -113,11 +140,11 @@ pub fn integrate(
     for step in 0..spec.steps {
         let t = step as f64 * dt;
         if context::interrupted() {
-            return Trajectory {
+            return Ok(Trajectory {
                 t: ts,
                 x: xs,
                 termination: Termination::Interrupted { t },
-            };
+            });
         }
         match method {
             Method::Rk4 => {
@@ -154,18 +181,18 @@ pub fn integrate(
             xs.push(x.clone());
         }
         if bad {
-            return Trajectory {
+            return Ok(Trajectory {
                 t: ts,
                 x: xs,
                 termination: Termination::Diverged { t: t1 },
-            };
+            });
         }
     }
-    Trajectory {
+    Ok(Trajectory {
         t: ts,
         x: xs,
         termination: Termination::Finished,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -188,7 +215,8 @@ mod tests {
             |_, x, d| d[0] = -x[0],
             |_| {},
             |_| false,
-        );
+        )
+        .unwrap();
         assert_eq!(rk.termination, Termination::Finished);
         assert_eq!(rk.t.len(), 11);
         let exact = (-1.0f64).exp();
@@ -200,7 +228,8 @@ mod tests {
             |_, x, d| d[0] = -x[0],
             |_| {},
             |_| false,
-        );
+        )
+        .unwrap();
         let e = (eu.last()[0] - exact).abs();
         // Euler: error ≈ dt/2 · t e^{−t} = 1.8e-3.
         assert!(e > 1e-3 && e < 3e-3, "{e}");
@@ -223,12 +252,34 @@ mod tests {
             |_, x, d| d[0] = x[0] * x[0],
             |_| {},
             |x| x[0] > 1e6,
-        );
+        )
+        .unwrap();
         match tr.termination {
             Termination::Diverged { t } => assert!(t > 0.99 && t < 1.01, "{t}"),
             other => panic!("{other:?}"),
         }
         assert!(tr.last()[0] > 1e6);
         assert_eq!(tr.termination.status(), "diverged");
+    }
+
+    /// More than MAX_STEPS steps, or a recording beyond the memory limit, is an error before
+    /// any work.
+    #[test]
+    fn absurd_runs_are_refused_up_front() {
+        let spec = Spec {
+            steps: MAX_STEPS + 1,
+            dt: 0.1,
+            every: 1,
+            record_end: false,
+        };
+        assert!(integrate(&[1.0], spec, Method::Euler, |_, _, _| {}, |_| {}, |_| false).is_err());
+        let spec = Spec {
+            steps: 100_000_000,
+            dt: 0.1,
+            every: 1,
+            record_end: false,
+        };
+        let e = spec.check(10_000_000).unwrap_err().to_string();
+        assert!(e.contains("memory limit"), "{e}");
     }
 }

@@ -504,6 +504,11 @@ pub fn regime_map(
     ys: &[f64],
     make: &CellBuilder<'_>,
 ) -> Result<RegimeMap> {
+    let n_cells = xs.len() as f64 * ys.len() as f64;
+    crate::numerics::memory::reserve(
+        &format!("a regime map of {} x {} cells", xs.len(), ys.len()),
+        n_cells * std::mem::size_of::<Cell>() as f64,
+    )?;
     let pb = crate::numerics::context::progress((xs.len() * ys.len()) as u64, "regime map");
     let cells: Vec<Cell> = (0..xs.len() * ys.len())
         .into_par_iter()

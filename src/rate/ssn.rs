@@ -843,14 +843,14 @@ impl Ssn {
             every: 1,
             record_end: true,
         };
-        Ok(ode::integrate(
+        ode::integrate(
             nu0,
             spec,
             ode::Method::Rk4,
             |t, v, dv| dv.copy_from_slice(&self.rhs(v, &mu_ext(t))),
             |v| v.iter_mut().for_each(|x| *x = x.max(0.0)),
             |v| v.iter().any(|x| *x > cap),
-        ))
+        )
     }
 }
 

@@ -110,11 +110,32 @@ pub fn register(api: &mut Api) {
     api.topic(
         "limits",
         &format!(
-            "Resource limits of the script engine. One array holds at most {} elements, one string at most {} bytes, one object map at most {} entries; function calls nest at most 256 deep and expressions 256 deep. A script that exceeds one stops with an error at the line that did (instead of exhausting memory). Importing a module that imports itself, directly or through others, is an error naming the cycle. NaN in reductions: min_of, max_of, sum and mean return NaN when an element is NaN (as numpy does).\n\n```rhai\nlet a = [];\na.pad(10, 0.0);\nassert(a.len() == 10);\n```",
+            "Resource limits of the script engine. One array holds at most {} elements, one string at most {} bytes, one object map at most {} entries; function calls nest at most 256 deep and expressions 256 deep. A script that exceeds one stops with an error at the line that did (instead of exhausting memory). `--max-ops N` also limits the number of operations (for untrusted scripts; off by default). Native computations estimate their memory first (connectivity, dense matrices, grids, recordings, continuations) and refuse above the memory limit, which defaults to what the process may use (cgroup limit or available RAM); raise or lower it with --max-memory SIZE, SSNLAB_MAX_MEMORY or set_max_memory(GB), read it with max_memory(). Importing a module that imports itself, directly or through others, is an error naming the cycle. NaN in reductions: min_of, max_of, sum and mean return NaN when an element is NaN (as numpy does).\n\n```rhai\nlet a = [];\na.pad(10, 0.0);\nassert(a.len() == 10);\n```",
             super::LIMIT_ARRAY,
             super::LIMIT_STRING,
             super::LIMIT_MAP
         ),
+    );
+    api.func(
+        "set_max_memory",
+        &["gb: number"],
+        "",
+        "Sets the memory limit that native computations check their estimates against (GB = 1e9 bytes; at least 0.001). The default is what the process may use: the cgroup limit or the available RAM.\n\n```rhai\nset_max_memory(2);\nassert(max_memory() == 2.0);\n```",
+        |gb: Dynamic| -> RResult<()> {
+            let g = num(&gb, "set_max_memory", "gb")?;
+            if !(g.is_finite() && g >= 0.001 && g < 1.8e10) {
+                return Err(rt_err("set_max_memory", format!("parameter `gb` = {g} is invalid: must be a size in GB between 0.001 and 1.8e10")));
+            }
+            crate::numerics::memory::set_limit((g * 1e9) as u64);
+            Ok(())
+        },
+    );
+    api.func(
+        "max_memory",
+        &[],
+        "float",
+        "The memory limit in GB (see `set_max_memory`, `ssnlab doc limits`).\n\n```rhai\nprint(`${max_memory()} GB`);\n```",
+        || -> f64 { crate::numerics::memory::limit() as f64 / 1e9 },
     );
     api.func(
         "assert",
@@ -124,6 +145,27 @@ pub fn register(api: &mut Api) {
         |c: bool| -> RResult<()> {
             if c { Ok(()) } else { Err(rt_err("assert", "assertion failed")) }
         },
+    );
+    api.func(
+        "set_max_memory",
+        &["gb: number"],
+        "",
+        "Sets the memory limit that native computations check their estimates against (GB = 1e9 bytes; at least 0.001). The default is what the process may use: the cgroup limit or the available RAM.\n\n```rhai\nset_max_memory(2);\nassert(max_memory() == 2.0);\n```",
+        |gb: Dynamic| -> RResult<()> {
+            let g = num(&gb, "set_max_memory", "gb")?;
+            if !(g.is_finite() && g >= 0.001 && g < 1.8e10) {
+                return Err(rt_err("set_max_memory", format!("parameter `gb` = {g} is invalid: must be a size in GB between 0.001 and 1.8e10")));
+            }
+            crate::numerics::memory::set_limit((g * 1e9) as u64);
+            Ok(())
+        },
+    );
+    api.func(
+        "max_memory",
+        &[],
+        "float",
+        "The memory limit in GB (see `set_max_memory`, `ssnlab doc limits`).\n\n```rhai\nprint(`${max_memory()} GB`);\n```",
+        || -> f64 { crate::numerics::memory::limit() as f64 / 1e9 },
     );
     api.func(
         "assert",
@@ -150,8 +192,8 @@ pub fn register(api: &mut Api) {
             let a = num(&a, "linspace", "start")?;
             let b = num(&b, "linspace", "stop")?;
             let n = count(&n, "linspace", "n")?;
-            if n > 100_000_000 {
-                return Err(rt_err("linspace", format!("parameter `n` = {n} is invalid: must be <= 1e8")));
+            if n > super::LIMIT_ARRAY {
+                return Err(rt_err("linspace", format!("parameter `n` = {n} is invalid: must be <= {} (the array size limit)", super::LIMIT_ARRAY)));
             }
             Ok(to_array(&linspace(a, b, n)))
         },

@@ -359,7 +359,7 @@ pub fn register(api: &mut Api) {
         "izh_mean_field",
         &["params: map"],
         "IzhMeanField",
-        "A mean-field model. Keys: populations (IzhPop, maps or type names), J (weights, post x pre, >= 0; E presynaptic populations drive AMPA, I ones GABA), I (input current per population, pA).\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\", izh_population(#{ type: \"FS\", delta: 0.8 })],\n                           J: [[16, 16], [4, 4]], I: [50, 30] });\nprint(mf.steady_state().r);\n```",
+        "A mean-field model. Keys: populations (IzhPop, maps or type names), J (weights, post x pre, >= 0; E presynaptic populations drive AMPA, I ones GABA), I (input current per population, pA).\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\", izh_population(#{ type: \"FS\", delta: 0.8 })],\n                           J: [[16, 16], [4, 4]], I: [50, 30] });\nprint(mf.steady_state().rates);\n```",
         |m: Map| mf_from_map(&m, "izh_mean_field"),
     );
     api.method(

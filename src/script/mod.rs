@@ -27,6 +27,14 @@ pub const LIMIT_STRING: usize = 100_000_000;
 /// Most entries of one Rhai object map.
 pub const LIMIT_MAP: usize = 1_000_000;
 
+/// Operation limit for scripts (0: none); `--max-ops` sets it, for untrusted scripts.
+static MAX_OPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Limits every engine built afterwards to `ops` Rhai operations (0: unlimited).
+pub fn set_max_operations(ops: u64) {
+    MAX_OPS.store(ops, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Builds the scripting engine with every domain registered and the stdlib importable.
 /// `base_dir` is searched first by `import` (the script's own folder); embedded stdlib
 /// modules are the fallback.
@@ -39,6 +47,10 @@ pub fn build_engine_in(base_dir: Option<&Path>) -> (Engine, Arc<Docs>) {
     engine.set_max_array_size(LIMIT_ARRAY);
     engine.set_max_string_size(LIMIT_STRING);
     engine.set_max_map_size(LIMIT_MAP);
+    let ops = MAX_OPS.load(std::sync::atomic::Ordering::Relaxed);
+    if ops > 0 {
+        engine.set_max_operations(ops);
+    }
     let mut docs = Docs::default();
     {
         let mut api = Api::new(&mut engine, &mut docs);

@@ -4,7 +4,7 @@
 
 use super::api::Api;
 use super::convert::{
-    Opts, RResult, err, map_of, num, num_matrix, num_vec, rt_err, to_array, to_matrix,
+    Opts, RResult, count, err, map_of, num, num_matrix, num_vec, rt_err, to_array, to_matrix,
 };
 use super::spiking::signal_of;
 use super::theory::PowerLawObj;
@@ -426,8 +426,9 @@ pub fn register(api: &mut Api) {
         &["seed: int"],
         "MotifMatrix",
         "Samples the dense weight matrix (zero diagonal), seeded; parallel and independent of the number of threads.\n\n```rhai\nlet w = motif_gaussian(#{ N: 200, J: 1.0 }).sample(1);\nprint(w.n);\n```",
-        |g: &mut GaussianMotifs, seed: i64| -> RResult<MotifMatrix> {
-            Ok(MotifMatrix(Arc::new(g.sample(seed as u64).map_err(err("MotifGaussian.sample"))?)))
+        |g: &mut GaussianMotifs, seed: Dynamic| -> RResult<MotifMatrix> {
+            let seed = count(&seed, "MotifGaussian.sample", "seed")? as u64;
+            Ok(MotifMatrix(Arc::new(g.sample(seed).map_err(err("MotifGaussian.sample"))?)))
         },
     );
     api.method(
@@ -610,7 +611,10 @@ pub fn register(api: &mut Api) {
         &["seed: int"],
         "MotifGraph",
         "Samples the graph (no autapses), seeded and parallel.\n\n```rhai\nprint(sonet(#{ N: 200, p: 0.1 }).sample(3).edges);\n```",
-        |s: &mut Sonet, seed: i64| -> MotifGraph { MotifGraph(Arc::new(s.sample(seed as u64))) },
+        |s: &mut Sonet, seed: Dynamic| -> RResult<MotifGraph> {
+            let seed = count(&seed, "Sonet.sample", "seed")? as u64;
+            Ok(MotifGraph(Arc::new(s.sample(seed).map_err(err("Sonet.sample"))?)))
+        },
     );
     api.method(
         "Sonet",

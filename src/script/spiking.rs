@@ -361,10 +361,19 @@ fn sweep_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<(RunOptions, S
         None => vec![1.0; p],
     };
     let seeds: Vec<u64> = match o.raw("seeds") {
-        Some(v) => num_vec(v, func, "seeds")?
-            .into_iter()
-            .map(|x| x.max(0.0) as u64)
-            .collect(),
+        Some(v) => v
+            .clone()
+            .into_array()
+            .map_err(|_| {
+                rt_err(
+                    func,
+                    "option `seeds` must be an array of whole numbers >= 0",
+                )
+            })?
+            .iter()
+            .enumerate()
+            .map(|(i, x)| count(x, func, &format!("seeds[{i}]")).map(|s| s as u64))
+            .collect::<RResult<_>>()?,
         None => vec![o.usize("seed", 1)? as u64],
     };
     let step = o.f64("step", 2000.0)?;

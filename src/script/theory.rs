@@ -56,10 +56,13 @@ fn grid3(
     if g.len() == 1 {
         return Ok(Some(g));
     }
-    if g.len() != 3 || g[2] < 1.0 || g[2].fract() != 0.0 {
+    if g.len() != 3 || g[2] < 1.0 || g[2].fract() != 0.0 || g[2] > super::LIMIT_ARRAY as f64 {
         return Err(rt_err(
             func,
-            format!("option `{key}` must be [lo, hi, n] with n a whole number >= 1, got {g:?}"),
+            format!(
+                "option `{key}` must be [lo, hi, n] with n a whole number in 1 ..= {}, got {g:?}",
+                super::LIMIT_ARRAY
+            ),
         ));
     }
     Ok(Some(lin(g[0], g[1], g[2] as usize)))

@@ -368,6 +368,14 @@ impl Network {
         {
             return Ok((csr.clone(), 0.0));
         }
+        crate::numerics::memory::reserve(
+            &format!(
+                "the connectivity of network \"{}\" ({:.3e} synapses)",
+                self.spec.name,
+                self.spec.expected_synapses()
+            ),
+            self.spec.connectivity_bytes(dt),
+        )?;
         let t0 = std::time::Instant::now();
         let mut all = Vec::with_capacity(self.spec.projections.len());
         for k in 0..self.spec.projections.len() {
@@ -568,6 +576,25 @@ impl SpinBarrier {
     }
 }
 
+/// Estimated bytes of a run: connectivity, per-neuron state (membrane, refractory counter,
+/// statistics, one inbox ring of up to the longest delay per input channel), population bins,
+/// windows and the raster of the recorded neurons (at 100 Hz each).
+fn run_bytes(spec: &NetSpec, o: &RunOptions) -> f64 {
+    let n: f64 = spec.pops.iter().map(|p| p.n as f64).sum();
+    let max_delay = spec
+        .projections
+        .iter()
+        .map(|pr| (pr.delay.1 / o.dt).round().max(1.0) + 1.0)
+        .fold(1.0, f64::max);
+    let chans = spec.projections.len().clamp(1, 4) as f64;
+    let state = n * (96.0 + 8.0 * max_delay * chans);
+    let bins = (o.duration / o.bin.max(o.dt)).ceil() * (spec.pops.len() as f64) * 8.0;
+    let windows = o.windows.len() as f64 * spec.pops.len() as f64 * 8.0;
+    let recorded = (o.record as f64).min(n) * spec.pops.len() as f64;
+    let raster = recorded * (o.duration / 1000.0) * 100.0 * 16.0;
+    spec.connectivity_bytes(o.dt) + state + bins + windows + raster.min(1e12)
+}
+
 fn validate(spec: &NetSpec, o: &RunOptions) -> Result<()> {
     check_positive("dt", o.dt, "ms")?;
     if o.dt > 10.0 {
@@ -657,6 +684,10 @@ fn validate(spec: &NetSpec, o: &RunOptions) -> Result<()> {
 pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
     let spec = &net.spec;
     validate(spec, o)?;
+    crate::numerics::memory::reserve(
+        &format!("a run of network \"{}\"", spec.name),
+        run_bytes(spec, o),
+    )?;
     let (csr, build_s) = net.connectivity(o.conn_seed, o.dt)?;
     let dt = o.dt;
     let nsteps = (o.duration / dt).round().max(1.0) as usize;

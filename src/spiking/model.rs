@@ -400,6 +400,34 @@ impl NetSpec {
             .sum()
     }
 
+    /// Estimated bytes of the connectivity at time step `dt` (ms): 4 bytes per synapse
+    /// (+2 with varied delays), the row offsets, the build's per-chunk counters, and for a
+    /// SONET projection its dense N_pre x N_post adjacency while sampling.
+    pub fn connectivity_bytes(&self, dt: f64) -> f64 {
+        self.projections
+            .iter()
+            .map(|pr| {
+                let n_pre = self.source_size(pr.pre).unwrap_or(0) as f64;
+                let n_post = self.pops[pr.post].n as f64;
+                let syn = self.mean_indegree(pr) * n_post;
+                let varied = (pr.delay.1 / dt).round() > (pr.delay.0 / dt).round();
+                let per_syn = if varied { 6.0 } else { 4.0 };
+                let dense = if matches!(pr.rule, Rule::Sonet { .. }) {
+                    let n = n_pre
+                        + if pr.pre == Source::Pop(pr.post) {
+                            0.0
+                        } else {
+                            n_post
+                        };
+                    n * n
+                } else {
+                    (n_post / 1024.0).ceil() * n_pre * 4.0
+                };
+                syn * per_syn + (n_pre + 1.0) * 8.0 + dense
+            })
+            .sum()
+    }
+
     /// Index of a population by name.
     pub fn pop_index(&self, name: &str) -> Option<usize> {
         self.pops.iter().position(|p| p.name == name)
@@ -646,7 +674,7 @@ fn build_sonet_csr(
 ) -> Result<Csr> {
     let recurrent = pr.pre == Source::Pop(pr.post);
     let s = pr.rule.sonet(n_post, n_pre, recurrent)?;
-    let g = s.sample(mix_seed(seed, 0x50E7 + proj_id as u64, 0));
+    let g = s.sample(mix_seed(seed, 0x50E7 + proj_id as u64, 0))?;
     let (offsets, targets) = if recurrent {
         g.block_csr(0, 0)
     } else {
