@@ -123,7 +123,7 @@ pub fn register(api: &mut Api) {
         "Sets the memory limit that native computations check their estimates against (GB = 1e9 bytes; at least 0.001). The default is what the process may use: the cgroup limit or the available RAM.\n\n```rhai\nset_max_memory(2);\nassert(max_memory() == 2.0);\n```",
         |gb: Dynamic| -> RResult<()> {
             let g = num(&gb, "set_max_memory", "gb")?;
-            if !(g.is_finite() && g >= 0.001 && g < 1.8e10) {
+            if !(0.001..1.8e10).contains(&g) {
                 return Err(rt_err("set_max_memory", format!("parameter `gb` = {g} is invalid: must be a size in GB between 0.001 and 1.8e10")));
             }
             crate::numerics::memory::set_limit((g * 1e9) as u64);
@@ -145,27 +145,6 @@ pub fn register(api: &mut Api) {
         |c: bool| -> RResult<()> {
             if c { Ok(()) } else { Err(rt_err("assert", "assertion failed")) }
         },
-    );
-    api.func(
-        "set_max_memory",
-        &["gb: number"],
-        "",
-        "Sets the memory limit that native computations check their estimates against (GB = 1e9 bytes; at least 0.001). The default is what the process may use: the cgroup limit or the available RAM.\n\n```rhai\nset_max_memory(2);\nassert(max_memory() == 2.0);\n```",
-        |gb: Dynamic| -> RResult<()> {
-            let g = num(&gb, "set_max_memory", "gb")?;
-            if !(g.is_finite() && g >= 0.001 && g < 1.8e10) {
-                return Err(rt_err("set_max_memory", format!("parameter `gb` = {g} is invalid: must be a size in GB between 0.001 and 1.8e10")));
-            }
-            crate::numerics::memory::set_limit((g * 1e9) as u64);
-            Ok(())
-        },
-    );
-    api.func(
-        "max_memory",
-        &[],
-        "float",
-        "The memory limit in GB (see `set_max_memory`, `ssnlab doc limits`).\n\n```rhai\nprint(`${max_memory()} GB`);\n```",
-        || -> f64 { crate::numerics::memory::limit() as f64 / 1e9 },
     );
     api.func(
         "assert",
