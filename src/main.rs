@@ -26,6 +26,17 @@ struct Cli {
     /// Stop a script after this many Rhai operations (for untrusted scripts; default none).
     #[arg(long, global = true, value_name = "N")]
     max_ops: Option<u64>,
+    /// Sandbox the script's files: read only below the script's folder, --allow-read folders
+    /// and the output folder; write only below the output folder (see `ssnlab doc files`).
+    #[arg(long, global = true)]
+    sandbox: bool,
+    /// Output folder of a sandboxed run (default: the script's own `--out DIR` argument, else
+    /// ./out).
+    #[arg(long, global = true, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// A further folder a sandboxed script may read (data); repeatable.
+    #[arg(long, global = true, value_name = "DIR")]
+    allow_read: Vec<PathBuf>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -75,10 +86,41 @@ fn main() -> ExitCode {
         ssnlab::script::set_max_operations(n);
     }
     let result = match cli.command {
-        None | Some(Cmd::Repl) => ssnlab::repl::run(!cli.no_history),
+        None | Some(Cmd::Repl) => {
+            let sandboxed = if cli.sandbox {
+                let mut read = vec![PathBuf::from(".")];
+                read.extend(cli.allow_read.iter().cloned());
+                let out = cli.out.clone().unwrap_or_else(|| PathBuf::from("out"));
+                ssnlab::io::sandbox::set(Some((read, vec![out]))).map_err(|e| e.to_string())
+            } else {
+                Ok(())
+            };
+            sandboxed.and_then(|()| ssnlab::repl::run(!cli.no_history))
+        }
         Some(Cmd::Run { file, args }) => {
             ssnlab::numerics::context::install_handler();
-            ssnlab::script::run_file(&file, &args)
+            let sandboxed = if cli.sandbox {
+                let script_dir = file
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), |p| p.to_path_buf());
+                let from_args = args
+                    .iter()
+                    .position(|a| a == "--out")
+                    .and_then(|i| args.get(i + 1))
+                    .map(PathBuf::from);
+                let out = cli
+                    .out
+                    .clone()
+                    .or(from_args)
+                    .unwrap_or_else(|| PathBuf::from("out"));
+                let mut read = vec![script_dir];
+                read.extend(cli.allow_read.iter().cloned());
+                ssnlab::io::sandbox::set(Some((read, vec![out]))).map_err(|e| e.to_string())
+            } else {
+                Ok(())
+            };
+            sandboxed.and_then(|()| ssnlab::script::run_file(&file, &args))
         }
         Some(Cmd::Check { file }) => {
             let dir = file.parent().map(|p| p.to_path_buf());

@@ -274,6 +274,7 @@ impl Session {
                 if arg.is_empty() {
                     return Err(":load needs a file name, e.g. :load scripts/tour.rhai".into());
                 }
+                ssnlab_check_read(arg)?;
                 let text = std::fs::read_to_string(arg)
                     .map_err(|e| format!("{arg}: cannot read file: {e}"))?;
                 self.eval_source(arg, &text)
@@ -339,4 +340,9 @@ pub fn run(history: bool) -> Result<(), String> {
         let _ = rl.save_history(h);
     }
     Ok(())
+}
+
+/// The sandbox's read rule for `:load`.
+fn ssnlab_check_read(path: &str) -> Result<(), String> {
+    crate::io::sandbox::check_read(std::path::Path::new(path)).map_err(|e| e.to_string())
 }

@@ -245,3 +245,67 @@ fn memory_ops_and_thread_limits_from_the_command_line() {
         "1"
     );
 }
+
+/// `--sandbox`: reads only below the script's folder, --allow-read folders and the output
+/// folder; writes only below the output folder; `..`, symbolic links and imports cannot
+/// escape; each refusal names the path and the rule (issue 18).
+#[test]
+fn sandbox_confines_reads_writes_and_imports() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    for d in ["scripts", "data", "secret"] {
+        std::fs::create_dir_all(r.join(d)).unwrap();
+    }
+    std::fs::write(r.join("data/d.csv"), "a,b\n1,2\n").unwrap();
+    std::fs::write(r.join("secret/s.csv"), "a\n1\n").unwrap();
+    std::fs::write(r.join("secret/m.rhai"), "fn f() { 1 }\n").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(r.join("secret"), r.join("scripts/link")).unwrap();
+    let script = r#"
+fn t(name, f) { try { f.call(); print(`${name}: ok`); } catch(e) { print(`${name}: ${e}`); } }
+t("data", || read_csv(`${ARGS[0]}/data/d.csv`));
+t("dotdot", || read_csv(`${ARGS[0]}/scripts/../secret/s.csv`));
+t("link", || read_csv(`${ARGS[0]}/scripts/link/s.csv`));
+t("write_out", || write_csv(`${ARGS[0]}/out/x.csv`, #{ a: [1] }, #{}));
+t("write_tmp", || write_csv(`${tmp_dir()}/y.csv`, #{ a: [1] }, #{ overwrite: true }));
+t("write_outside", || write_csv(`${ARGS[0]}/secret/x.csv`, #{ a: [1] }, #{}));
+t("write_escape", || write_csv(`${ARGS[0]}/out/../secret/y.csv`, #{ a: [1] }, #{}));
+t("import", || { import "../secret/m" as m; m::f() });
+"#;
+    std::fs::write(r.join("scripts/s.rhai"), script).unwrap();
+    let root_s = r.display().to_string();
+    let out = bin()
+        .args(["run", "--sandbox", "--allow-read"])
+        .arg(r.join("data"))
+        .arg("--out")
+        .arg(r.join("out"))
+        .arg(r.join("scripts/s.rhai"))
+        .arg(&root_s)
+        .output()
+        .unwrap();
+    let text = s(&out.stdout);
+    let line = |k: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{k}:")))
+            .unwrap_or_else(|| panic!("no {k} in {text}\n{}", s(&out.stderr)))
+            .to_string()
+    };
+    assert_eq!(line("data"), "data: ok");
+    assert_eq!(line("write_out"), "write_out: ok");
+    assert_eq!(line("write_tmp"), "write_tmp: ok");
+    for k in ["dotdot", "link", "write_outside", "write_escape", "import"] {
+        let l = line(k);
+        assert!(l.contains("sandbox"), "{l}");
+    }
+    assert!(line("dotdot").contains("read only below"));
+    assert!(line("write_outside").contains("write only below"));
+    assert!(!r.join("secret/x.csv").exists() && !r.join("secret/y.csv").exists());
+    // Without --sandbox the same script reads everything (the default policy).
+    let out = bin()
+        .arg("run")
+        .arg(r.join("scripts/s.rhai"))
+        .arg(&root_s)
+        .output()
+        .unwrap();
+    assert!(s(&out.stdout).contains("dotdot: ok"), "{}", s(&out.stdout));
+}

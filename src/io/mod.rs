@@ -2,9 +2,13 @@
 //! (`FILE.meta.json`: ssnlab version, script, arguments, time, user metadata such as seeds and
 //! parameters), and the overwrite guard shared with the figures.
 //!
+//! File policy and the sandbox: see [`sandbox`].
+//!
 //! Overwrite policy: a file that exists is replaced only if ssnlab wrote it (its sidecar says
 //! so) or the caller passes `overwrite = true`; otherwise the write fails with a message that
 //! names the file and the option.
+
+pub mod sandbox;
 
 use crate::error::{Error, Result};
 use serde_json::{Value, json};
@@ -33,6 +37,7 @@ pub fn check_writable(path: &Path, overwrite: bool) -> Result<()> {
     if path.as_os_str().is_empty() {
         return Err(Error::param("path", "\"\"", "must name a file"));
     }
+    sandbox::check_write(path)?;
     if path.is_dir() {
         return Err(Error::Io(format!(
             "cannot write {}: it is a directory",
@@ -163,6 +168,7 @@ pub fn write_csv(
 /// columns are text. Column order is kept. An empty file (no header), an empty or duplicate
 /// column name, and a row with more cells than the header are errors.
 pub fn read_csv(path: &Path) -> Result<Vec<(String, Column)>> {
+    sandbox::check_read(path)?;
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(path)
@@ -246,6 +252,7 @@ pub fn write_json(path: &Path, value: &Value, overwrite: bool, meta: Value) -> R
 
 /// Reads a JSON file.
 pub fn read_json(path: &Path) -> Result<Value> {
+    sandbox::check_read(path)?;
     let s = std::fs::read_to_string(path)
         .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
     serde_json::from_str(&s)
@@ -287,6 +294,7 @@ pub fn write_npy(
 
 /// Reads a float64 NPY file of 1 or 2 dimensions: (shape, data row-major).
 pub fn read_npy(path: &Path) -> Result<(Vec<usize>, Vec<f64>)> {
+    sandbox::check_read(path)?;
     use ndarray_npy::ReadNpyExt;
     let f = || {
         std::fs::File::open(path)

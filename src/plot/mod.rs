@@ -939,7 +939,7 @@ mod tests {
         let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
         let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
         assert_eq!((w, h), (900, 300));
-        // Non-blank: the drawn figure compresses far worse than an empty canvas of that size.
+        // A figure with nothing to draw is refused, not saved blank.
         let blank = Figure {
             panels: vec![],
             cols: 1,
@@ -947,7 +947,14 @@ mod tests {
             size: (900, 300),
         };
         let bp = d.path().join("blank.png");
-        blank.save(&bp).unwrap();
+        assert!(blank.save(&bp).is_err() && !bp.exists());
+        // Non-blank: the drawn figure compresses far worse than an empty white canvas of that
+        // size (drawn directly with plotters).
+        {
+            let area = BitMapBackend::new(&bp, (900, 300)).into_drawing_area();
+            area.fill(&WHITE).unwrap();
+            area.present().unwrap();
+        }
         let blank_len = std::fs::metadata(&bp).unwrap().len();
         assert!(
             bytes.len() as u64 > 10 * blank_len,

@@ -108,6 +108,10 @@ pub fn fmt_sig(x: f64, digits: usize) -> String {
 pub fn register(api: &mut Api) {
     api.topic("units", UNITS_DOC);
     api.topic(
+        "files",
+        "Where scripts may read and write.\n\nDefault: like any program you run, a script reads and writes wherever your user can. The one guard is against overwriting: a file that exists and was not written by ssnlab (no FILE.meta.json sidecar from ssnlab) is replaced only with `overwrite: true`. Every file ssnlab writes gets a sidecar with the ssnlab version, the script, its arguments, the time and the metadata you pass.\n\nSandbox (`ssnlab run --sandbox script.rhai`, also `ssnlab --sandbox` for the REPL and the notebook kernel): scripts read only below the script's folder, the folders given with `--allow-read DIR` (repeatable; data) and the output folder, and write only below the output folder: `--out DIR`, else the script's own `--out DIR` argument, else ./out. Built-in stdlib modules are always importable; tmp_dir() is `tmp` below the output folder. Paths are resolved before the check (relative to the working directory; `..` and symbolic links by the file system), so neither can escape. A path outside is an error naming the path, where it resolves to, and the allowed folders.\n\n```rhai\nlet f = `${tmp_dir()}/files_topic.csv`;\nwrite_csv(f, #{ x: [1, 2] }, #{ overwrite: true });\nassert(read_csv(f).x[1] == 2.0);\n```",
+    );
+    api.topic(
         "limits",
         &format!(
             "Resource limits of the script engine. One array holds at most {} elements, one string at most {} bytes, one object map at most {} entries; function calls nest at most 256 deep and expressions 256 deep. A script that exceeds one stops with an error at the line that did (instead of exhausting memory). `--max-ops N` also limits the number of operations (for untrusted scripts; off by default). Native computations estimate their memory first (connectivity, dense matrices, grids, recordings, continuations) and refuse above the memory limit, which defaults to what the process may use (cgroup limit or available RAM); raise or lower it with --max-memory SIZE, SSNLAB_MAX_MEMORY or set_max_memory(GB), read it with max_memory(). Importing a module that imports itself, directly or through others, is an error naming the cycle. NaN in reductions: min_of, max_of, sum and mean return NaN when an element is NaN (as numpy does).\n\n```rhai\nlet a = [];\na.pad(10, 0.0);\nassert(a.len() == 10);\n```",
@@ -120,7 +124,7 @@ pub fn register(api: &mut Api) {
         "set_max_memory",
         &["gb: number"],
         "",
-        "Sets the memory limit that native computations check their estimates against (GB = 1e9 bytes; at least 0.001). The default is what the process may use: the cgroup limit or the available RAM.\n\n```rhai\nset_max_memory(2);\nassert(max_memory() == 2.0);\n```",
+        "Sets the memory limit that native computations check their estimates against (GB = 1e9 bytes; at least 0.001). The default is what the process may use: the cgroup limit or the available RAM.\n\n```rhai\nlet old = max_memory();\nset_max_memory(2);\nassert(max_memory() == 2.0);\nset_max_memory(old);\n```",
         |gb: Dynamic| -> RResult<()> {
             let g = num(&gb, "set_max_memory", "gb")?;
             if !(0.001..1.8e10).contains(&g) {
@@ -257,6 +261,7 @@ pub fn register(api: &mut Api) {
         "",
         "Creates a directory and its parents (no error if it exists).\n\n```rhai\nmkdir(`${tmp_dir()}/ssnlab_doc_example`);\n```",
         |path: &str| -> RResult<()> {
+            crate::io::sandbox::check_write(std::path::Path::new(path)).map_err(|e| rt_err("mkdir", e))?;
             std::fs::create_dir_all(path).map_err(|e| rt_err("mkdir", format!("cannot create {path:?}: {e}")))
         },
     );
@@ -264,9 +269,9 @@ pub fn register(api: &mut Api) {
         "tmp_dir",
         &[],
         "string",
-        "A scratch folder for throw-away output: `ssnlab` inside the system's temporary directory (created if missing).\n\n```rhai\nprint(tmp_dir());\n```",
+        "A scratch folder for throw-away output: `ssnlab` inside the system's temporary directory, or `tmp` below the output folder in sandbox mode (created if missing).\n\n```rhai\nprint(tmp_dir());\n```",
         || {
-            let d = std::env::temp_dir().join("ssnlab");
+            let d = crate::io::sandbox::tmp_dir();
             let _ = std::fs::create_dir_all(&d);
             d.display().to_string()
         },

@@ -94,6 +94,15 @@ impl ModuleResolver for Resolver {
         // A module that imports itself, directly or through others, would recurse until the
         // stack overflows: name the cycle instead.
         let file = self.files.get_file_path(path, source.map(Path::new));
+        if file.is_file()
+            && let Err(e) = crate::io::sandbox::check_read(&file)
+        {
+            return Err(Box::new(EvalAltResult::ErrorInModule(
+                path.to_string(),
+                Box::new(EvalAltResult::ErrorRuntime(e.to_string().into(), pos)),
+                pos,
+            )));
+        }
         let key = if file.is_file() {
             std::fs::canonicalize(&file)
                 .unwrap_or(file)
