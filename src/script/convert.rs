@@ -47,6 +47,19 @@ pub fn num(v: &Dynamic, func: &str, param: &str) -> RResult<f64> {
     }
 }
 
+/// Reads a finite number (NaN and ±inf are errors naming the parameter).
+pub fn fnum(v: &Dynamic, func: &str, param: &str) -> RResult<f64> {
+    let x = num(v, func, param)?;
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(rt_err(
+            func,
+            Error::param(param, x, "must be a finite number"),
+        ))
+    }
+}
+
 /// Reads a non-negative integer (a count or an index). Floats with integral values are accepted.
 pub fn count(v: &Dynamic, func: &str, param: &str) -> RResult<usize> {
     let bad = || {

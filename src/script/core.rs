@@ -1,7 +1,7 @@
 //! Core helpers: units and conventions, array utilities (linspace, sum, mean, ...).
 
 use super::api::Api;
-use super::convert::{RResult, count, num, num_vec, rt_err, to_array};
+use super::convert::{RResult, count, fnum, num, num_vec, rt_err, to_array};
 use rhai::{Array, Dynamic};
 
 /// Text of `ssnlab doc units`.
@@ -109,7 +109,7 @@ pub fn register(api: &mut Api) {
     api.topic("units", UNITS_DOC);
     api.topic(
         "files",
-        "Where scripts may read and write.\n\nDefault: like any program you run, a script reads and writes wherever your user can. The one guard is against overwriting: a file that exists and was not written by ssnlab (no FILE.meta.json sidecar from ssnlab) is replaced only with `overwrite: true`. Every file ssnlab writes gets a sidecar with the ssnlab version, the script, its arguments, the time and the metadata you pass.\n\nSandbox (`ssnlab run --sandbox script.rhai`, also `ssnlab --sandbox` for the REPL and the notebook kernel): scripts read only below the script's folder, the folders given with `--allow-read DIR` (repeatable; data) and the output folder, and write only below the output folder: `--out DIR`, else the script's own `--out DIR` argument, else ./out. Built-in stdlib modules are always importable; tmp_dir() is `tmp` below the output folder. Paths are resolved before the check (relative to the working directory; `..` and symbolic links by the file system), so neither can escape. A path outside is an error naming the path, where it resolves to, and the allowed folders.\n\n```rhai\nlet f = `${tmp_dir()}/files_topic.csv`;\nwrite_csv(f, #{ x: [1, 2] }, #{ overwrite: true });\nassert(read_csv(f).x[1] == 2.0);\n```",
+        "Where scripts may read and write.\n\nDefault: like any program you run, a script reads and writes wherever your user can. The one guard is against overwriting: a file that exists is replaced only if ssnlab wrote it (its FILE.meta.json sidecar says so) or with `overwrite: true`. Every file ssnlab writes gets a JSON sidecar FILE.meta.json with the ssnlab version, the script and its arguments, the time and your `meta` (seeds, parameters). Missing folders are created.\n\nSandbox (`ssnlab run --sandbox script.rhai`, also `ssnlab --sandbox` for the REPL and the notebook kernel): scripts read only below the script's folder, the folders given with `--allow-read DIR` (repeatable; data) and the output folder, and write only below the output folder: `--out DIR`, else the script's own `--out DIR` argument, else ./out. Built-in stdlib modules are always importable; tmp_dir() is `tmp` below the output folder. Paths are resolved before the check (relative to the working directory; `..` and symbolic links by the file system), so neither can escape. A path outside is an error naming the path, where it resolves to, and the allowed folders.\n\n```rhai\nlet f = `${tmp_dir()}/files_topic.csv`;\nwrite_csv(f, #{ x: [1, 2] }, #{ overwrite: true });\nassert(read_csv(f).x[1] == 2.0);\n```",
     );
     api.topic(
         "limits",
@@ -172,8 +172,8 @@ pub fn register(api: &mut Api) {
         "array",
         "n evenly spaced numbers from start to stop, both included.\n\n```rhai\nlet mu = linspace(-50, 150, 401);\nprint(mu[1] - mu[0]);   // 0.5\n```",
         |a: Dynamic, b: Dynamic, n: Dynamic| -> RResult<Array> {
-            let a = num(&a, "linspace", "start")?;
-            let b = num(&b, "linspace", "stop")?;
+            let a = fnum(&a, "linspace", "start")?;
+            let b = fnum(&b, "linspace", "stop")?;
             let n = count(&n, "linspace", "n")?;
             if n > super::LIMIT_ARRAY {
                 return Err(rt_err("linspace", format!("parameter `n` = {n} is invalid: must be <= {} (the array size limit)", super::LIMIT_ARRAY)));
@@ -187,9 +187,9 @@ pub fn register(api: &mut Api) {
         "array",
         "Numbers start, start+step, ... strictly below stop (numpy's arange).\n\n```rhai\nprint(arange(0, 1, 0.25));   // [0.0, 0.25, 0.5, 0.75]\n```",
         |a: Dynamic, b: Dynamic, s: Dynamic| -> RResult<Array> {
-            let a = num(&a, "arange", "start")?;
-            let b = num(&b, "arange", "stop")?;
-            let s = num(&s, "arange", "step")?;
+            let a = fnum(&a, "arange", "start")?;
+            let b = fnum(&b, "arange", "stop")?;
+            let s = fnum(&s, "arange", "step")?;
             if !(s.is_finite() && s != 0.0) {
                 return Err(rt_err("arange", format!("parameter `step` = {s} is invalid: must be a finite non-zero number")));
             }
@@ -205,21 +205,21 @@ pub fn register(api: &mut Api) {
         "sum",
         &["xs: array"],
         "float",
-        "Sum of an array of numbers.\n\n```rhai\nprint(sum([1, 2, 3.5]));\n```",
+        "Sum of an array of numbers. NaN and inf elements propagate (as numpy.sum): a NaN element makes the sum NaN.\n\n```rhai\nprint(sum([1, 2, 3.5]));\n```",
         |v: Dynamic| reduce(&v, "sum", |x| x.iter().sum()),
     );
     api.func(
         "mean",
         &["xs: array"],
         "float",
-        "Arithmetic mean of an array of numbers.\n\n```rhai\nprint(mean([1, 2, 3]));   // 2.0\n```",
+        "Arithmetic mean of an array of numbers. NaN and inf elements propagate (as numpy.mean).\n\n```rhai\nprint(mean([1, 2, 3]));   // 2.0\n```",
         |v: Dynamic| reduce(&v, "mean", |x| x.iter().sum::<f64>() / x.len() as f64),
     );
     api.func(
         "std",
         &["xs: array"],
         "float",
-        "Population standard deviation of an array of numbers.\n\n```rhai\nprint(std([1, 3]));   // 1.0\n```",
+        "Population standard deviation of an array of numbers. NaN and inf elements make it NaN (as numpy.std).\n\n```rhai\nprint(std([1, 3]));   // 1.0\n```",
         |v: Dynamic| {
             reduce(&v, "std", |x| {
                 let m = x.iter().sum::<f64>() / x.len() as f64;
@@ -306,7 +306,7 @@ pub fn register(api: &mut Api) {
         "movmean",
         &["xs: array", "k: int"],
         "array",
-        "Moving average over k consecutive elements, MATLAB's movmean (the paper's smoothing): odd k centred; even k takes k/2 before, the element and k/2 - 1 after; the window shrinks at both ends.\n\n```rhai\nprint(movmean([1, 2, 3, 4], 3));   // [1.5, 2.0, 3.0, 3.5]\n```",
+        "Moving average over k consecutive elements, MATLAB's movmean (the paper's smoothing): odd k centred; even k takes k/2 before, the element and k/2 - 1 after; the window shrinks at both ends. NaN and inf elements propagate into every window that contains them.\n\n```rhai\nprint(movmean([1, 2, 3, 4], 3));   // [1.5, 2.0, 3.0, 3.5]\n```",
         |v: Dynamic, k: Dynamic| -> RResult<Array> {
             let xs = num_vec(&v, "movmean", "xs")?;
             let k = count(&k, "movmean", "k")?;
@@ -342,7 +342,7 @@ pub fn register(api: &mut Api) {
         "float",
         &["x: number"],
         "float",
-        "Converts an integer (or float) to a float.\n\n```rhai\nprint(float(3) / 2);   // 1.5\n```",
+        "Converts an integer (or float) to a float; NaN and inf stay as they are.\n\n```rhai\nprint(float(3) / 2);   // 1.5\n```",
         |v: Dynamic| num(&v, "float", "x"),
     );
 }

@@ -220,10 +220,6 @@ fn columns_of(
 
 /// Registers figures, previews and file I/O.
 pub fn register(api: &mut Api) {
-    api.topic(
-        "files",
-        "Every file ssnlab writes gets a JSON sidecar FILE.meta.json with the ssnlab version, the script and its arguments, the time and your `meta` (seeds, parameters). A file that exists is replaced only if ssnlab wrote it (its sidecar says so) or with `overwrite: true`. Missing folders are created.\n\n```rhai\nlet f = `${tmp_dir()}/rates.csv`;\nwrite_csv(f, #{ mu_mV_per_s: [0, 10], rate_hz: [0.1, 2.0] }, #{ columns: [\"mu_mV_per_s\", \"rate_hz\"], meta: #{ seed: 1 } });\nprint(read_csv(f).rate_hz);\n```",
-    );
     // ------------------------------------------------------------------ Plot
     api.ty::<Plot>(
         "Plot",

@@ -3,7 +3,7 @@
 
 use super::api::Api;
 use super::convert::{
-    Opts, RResult, count, describe, err, map_of, num, num_vec, rt_err, to_array, to_matrix,
+    Opts, RResult, count, describe, err, fnum, map_of, num, num_vec, rt_err, to_array, to_matrix,
 };
 use crate::numerics::stats::{acf_timescale, movmean, nanmean};
 use crate::rate::Ssn;
@@ -836,7 +836,7 @@ pub fn register(api: &mut Api) {
         &["t: number"],
         "float",
         "Value at time t (ms).\n\n```rhai\nprint(ramp(0, 10, 0, 100).at(50));\n```",
-        |s: &mut Signal, t: Dynamic| -> RResult<f64> { Ok(s.at(num(&t, "Signal.at", "t")?)) },
+        |s: &mut Signal, t: Dynamic| -> RResult<f64> { Ok(s.at(fnum(&t, "Signal.at", "t")?)) },
     );
     api.method(
         "Signal",
@@ -879,6 +879,9 @@ pub fn register(api: &mut Api) {
         "Values at the given times (ms).\n\n```rhai\nprint(ramp(0, 1, 0, 1).sample([0, 0.5, 1]));\n```",
         |s: &mut Signal, t: Dynamic| -> RResult<Array> {
             let t = num_vec(&t, "Signal.sample", "t")?;
+            if let Some((i, x)) = t.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+                return Err(rt_err("Signal.sample", format!("parameter `t[{i}]` = {x} is invalid: times must be finite (ms)")));
+            }
             Ok(to_array(&t.iter().map(|&x| s.at(x)).collect::<Vec<_>>()))
         },
     );

@@ -3,7 +3,7 @@
 
 use super::api::Api;
 use super::convert::{
-    NumOrVec, Opts, RResult, count, err, map_of, num, num_vec, rt_err, to_array, to_matrix,
+    NumOrVec, Opts, RResult, count, err, fnum, map_of, num, num_vec, rt_err, to_array, to_matrix,
 };
 use crate::neuron::lif::FiSimOptions;
 use crate::neuron::powerlaw::{FitOptions, fit_lif, fit_power_law};
@@ -66,6 +66,24 @@ fn grid3(
         ));
     }
     Ok(Some(lin(g[0], g[1], g[2] as usize)))
+}
+
+/// A power-law value at a finite input, or an error that says why there is none (a
+/// non-finite input, or a value beyond the largest double).
+fn finite_law(func: &str, mu: f64, value: f64) -> RResult<f64> {
+    if !mu.is_finite() {
+        return Err(rt_err(
+            func,
+            format!("parameter `mu` = {mu} is invalid: must be a finite input (mV/s)"),
+        ));
+    }
+    if !value.is_finite() {
+        return Err(rt_err(
+            func,
+            format!("the value at mu = {mu} mV/s overflows a double (> 1.8e308)"),
+        ));
+    }
+    Ok(value)
 }
 
 fn lin(a: f64, b: f64, n: usize) -> Vec<f64> {
@@ -567,7 +585,8 @@ pub fn register(api: &mut Api) {
         "nu(mu) in Hz.\n\n```rhai\nprint(power_law(1e-4, -11, 3).rate([0, 10]));\n```",
         |p: &mut PowerLawObj, mu: Dynamic| -> RResult<Dynamic> {
             let l = p.law;
-            NumOrVec::read(&mu, "PowerLaw.rate", "mu")?.map(|m| Ok(l.rate(m)))
+            NumOrVec::read(&mu, "PowerLaw.rate", "mu")?
+                .map(|m| finite_law("PowerLaw.rate", m, l.rate(m)))
         },
     );
     api.method(
@@ -578,7 +597,8 @@ pub fn register(api: &mut Api) {
         "d nu / d mu (Hz per mV/s).\n\n```rhai\nprint(power_law(1e-4, -11, 3).deriv(10));\n```",
         |p: &mut PowerLawObj, mu: Dynamic| -> RResult<Dynamic> {
             let l = p.law;
-            NumOrVec::read(&mu, "PowerLaw.deriv", "mu")?.map(|m| Ok(l.deriv(m)))
+            NumOrVec::read(&mu, "PowerLaw.deriv", "mu")?
+                .map(|m| finite_law("PowerLaw.deriv", m, l.deriv(m)))
         },
     );
     api.method(
@@ -708,7 +728,7 @@ pub fn register(api: &mut Api) {
         "map",
         "Closed-form regime conditions at input ratio r: det, supersaturation_possible (r > J_II/J_EI, Eq 4), r_supersaturation, nu_i_peak (Eq S6), nu_isn (Eq 7), balanced_slope [nu_E/mu, nu_I/mu] (Eq S1), balanced_exists (S2), balanced_stable (S4).\n\n```rhai\nlet c = paper_network(\"allen\").to_ssn().conditions(1);\nprint(`ISN needs nu_E > ${c.nu_isn} Hz`);\n```",
         |n: &mut Ssn, r: Dynamic| -> RResult<Map> {
-            let r = num(&r, "Ssn.conditions", "r")?;
+            let r = fnum(&r, "Ssn.conditions", "r")?;
             let c = conditions(n, r).map_err(err("Ssn.conditions"))?;
             Ok(map_of(vec![
                 ("det", c.det.into()),

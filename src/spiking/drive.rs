@@ -91,6 +91,9 @@ impl Signal {
             Signal::Const(c) => *c,
             Signal::Linear { t: ts, v } => {
                 let n = ts.len();
+                if t.is_nan() {
+                    return f64::NAN;
+                }
                 if t <= ts[0] {
                     return v[0];
                 }
