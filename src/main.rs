@@ -51,7 +51,8 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Compile a script without running it; reports syntax errors with line and column.
+    /// Compile a script and resolve its imports without running it; reports syntax errors,
+    /// missing modules and import cycles with line and column.
     Check {
         /// The .rhai script.
         file: PathBuf,
@@ -123,9 +124,7 @@ fn main() -> ExitCode {
             sandboxed.and_then(|()| ssnlab::script::run_file(&file, &args))
         }
         Some(Cmd::Check { file }) => {
-            let dir = file.parent().map(|p| p.to_path_buf());
-            let (engine, _) = ssnlab::script::build_engine_in(dir.as_deref());
-            ssnlab::script::compile_file(&engine, &file).map(|_| println!("{}: ok", file.display()))
+            ssnlab::script::check_file(&file).map(|_| println!("{}: ok", file.display()))
         }
         Some(Cmd::Doc { name }) => {
             let (_, docs) = ssnlab::script::build_engine_in(None);

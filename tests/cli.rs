@@ -309,3 +309,31 @@ t("import", || { import "../secret/m" as m; m::f() });
         .unwrap();
     assert!(s(&out.stdout).contains("dotdot: ok"), "{}", s(&out.stdout));
 }
+
+/// `ssnlab check` resolves imports: a cycle and a missing module fail with line:col (issue
+/// 18: both used to be "ok"), while every shipped script checks clean.
+#[test]
+fn check_reports_import_cycles_and_missing_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.rhai"), "import \"b\" as b;\nfn f() { 1 }\n").unwrap();
+    std::fs::write(d.join("b.rhai"), "import \"a\" as a;\nfn g() { 2 }\n").unwrap();
+    std::fs::write(d.join("c.rhai"), "let x = 1;\nimport \"nonexist\" as n;\n").unwrap();
+    let out = bin().arg("check").arg(d.join("a.rhai")).output().unwrap();
+    let err = s(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("import cycle") && err.contains(":1:8"),
+        "{err}"
+    );
+    let out = bin().arg("check").arg(d.join("c.rhai")).output().unwrap();
+    let err = s(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("nonexist") && err.contains(":2:8"),
+        "{err}"
+    );
+    for f in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts")).unwrap() {
+        let p = f.unwrap().path();
+        let out = bin().arg("check").arg(&p).output().unwrap();
+        assert!(out.status.success(), "{}: {}", p.display(), s(&out.stderr));
+    }
+}

@@ -246,6 +246,48 @@ pub fn compile_file(engine: &Engine, path: &Path) -> Result<(AST, String), Strin
     }
 }
 
+/// `ssnlab check`: compiles a script and resolves its imports (so a missing module or an
+/// import cycle is reported with its line and column), without running the script itself.
+/// Imported modules' top-level statements do run, as they would on import.
+pub fn check_file(path: &Path) -> Result<(), String> {
+    let dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let (engine, _) = build_engine_in(Some(&dir));
+    let (_, text) = compile_file(&engine, path)?;
+    let name = path.display().to_string();
+    let src = Source {
+        name: &name,
+        text: &text,
+    };
+    match catch_panics(|| engine.compile_into_self_contained(&Scope::new(), &text)) {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => {
+            // Resolution errors carry no position: point at the import statement whose module
+            // the error names.
+            if e.position().is_none() {
+                let msg = e.to_string();
+                for (l, line) in text.lines().enumerate() {
+                    let t = line.trim_start();
+                    if !t.starts_with("import") {
+                        continue;
+                    }
+                    let Some(q0) = line.find('"') else { continue };
+                    let Some(len) = line[q0 + 1..].find('"') else {
+                        continue;
+                    };
+                    let module = &line[q0 + 1..q0 + 1 + len];
+                    if !module.is_empty() && msg.contains(module) {
+                        let pos = rhai::Position::new((l + 1) as u16, (q0 + 1) as u16);
+                        let again = EvalAltResult::ErrorRuntime(msg.clone().into(), pos);
+                        return Err(format_eval_error(&src, &again));
+                    }
+                }
+            }
+            Err(format_eval_error(&src, &e))
+        }
+        Err(m) => Err(m),
+    }
+}
+
 /// Runs a script file with `ARGS` set to `args`. Returns a formatted error on failure.
 pub fn run_file(path: &Path, args: &[String]) -> Result<(), String> {
     let dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
