@@ -106,7 +106,26 @@ pub fn default_engine_threads() -> usize {
 }
 
 /// Runnable tasks other than this one, from `/proc/loadavg` (`None` where it does not exist).
+/// The sample (three reads 2 ms apart) is reused for 2 s, so many short runs in a row (sweeps,
+/// benchmarks) do not pay for it each time.
 fn others_running() -> Option<usize> {
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+    static CACHE: Mutex<Option<(Instant, Option<usize>)>> = Mutex::new(None);
+    if let Ok(c) = CACHE.lock()
+        && let Some((t, v)) = *c
+        && t.elapsed() < Duration::from_secs(2)
+    {
+        return v;
+    }
+    let v = sample_others_running();
+    if let Ok(mut c) = CACHE.lock() {
+        *c = Some((Instant::now(), v));
+    }
+    v
+}
+
+fn sample_others_running() -> Option<usize> {
     let mut least: Option<usize> = None;
     for k in 0..3 {
         if k > 0 {
