@@ -33,7 +33,7 @@ struct Cli {
     /// Output folder of a sandboxed run (default: the script's own `--out DIR` argument, else
     /// ./out).
     #[arg(long, global = true, value_name = "DIR")]
-    out: Option<PathBuf>,
+    write_root: Option<PathBuf>,
     /// A further folder a sandboxed script may read (data); repeatable.
     #[arg(long, global = true, value_name = "DIR")]
     allow_read: Vec<PathBuf>,
@@ -91,7 +91,10 @@ fn main() -> ExitCode {
             let sandboxed = if cli.sandbox {
                 let mut read = vec![PathBuf::from(".")];
                 read.extend(cli.allow_read.iter().cloned());
-                let out = cli.out.clone().unwrap_or_else(|| PathBuf::from("out"));
+                let out = cli
+                    .write_root
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("out"));
                 ssnlab::io::sandbox::set(Some((read, vec![out]))).map_err(|e| e.to_string())
             } else {
                 Ok(())
@@ -111,7 +114,7 @@ fn main() -> ExitCode {
                     .and_then(|i| args.get(i + 1))
                     .map(PathBuf::from);
                 let out = cli
-                    .out
+                    .write_root
                     .clone()
                     .or(from_args)
                     .unwrap_or_else(|| PathBuf::from("out"));

@@ -277,7 +277,7 @@ t("import", || { import "../secret/m" as m; m::f() });
     let out = bin()
         .args(["run", "--sandbox", "--allow-read"])
         .arg(r.join("data"))
-        .arg("--out")
+        .arg("--write-root")
         .arg(r.join("out"))
         .arg(r.join("scripts/s.rhai"))
         .arg(&root_s)

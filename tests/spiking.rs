@@ -1,42 +1,16 @@
 //! Spiking engine against theory (self-consistent Ricciardi rates, synaptic current shapes,
 //! delays) and its invariants (determinism across thread counts, exact in-degrees).
 
+mod common;
+
+use common::{fig2, free_population, opts, run_threads};
 use ssnlab::numerics::stats::nanmean;
 use ssnlab::rate::lifnet::paper_network;
 use ssnlab::spiking::model::build_csr;
 use ssnlab::spiking::{
-    NetSpec, Network, PoissonInput, Population, Projection, Rule, RunOptions, RunResult, Signal,
-    Source, Synapse,
+    NetSpec, Network, PoissonInput, Population, Projection, Rule, RunOptions, Signal, Source,
+    Synapse,
 };
-
-fn fig2() -> (ssnlab::rate::lifnet::LifNetwork, Network) {
-    let p = paper_network("fig2").unwrap();
-    let net = Network::new(NetSpec::from_lif_network(&p).unwrap()).unwrap();
-    (p, net)
-}
-
-/// The same run with each of the given thread counts.
-fn run_threads(net: &Network, o: &RunOptions, threads: &[usize]) -> Vec<RunResult> {
-    threads
-        .iter()
-        .map(|&t| {
-            let mut oo = o.clone();
-            oo.threads = t;
-            net.run(&oo).unwrap()
-        })
-        .collect()
-}
-
-fn opts(net: &Network, mu: &[f64], duration: f64) -> RunOptions {
-    let mut o = RunOptions::new(&net.spec);
-    o.transient = 0.0; // window from the start (each test sets its own)
-    o.max_rate = 0.0; // no runaway stop unless the test sets one
-    o.duration = duration;
-    o.mu = mu.iter().map(|&m| Signal::Const(m)).collect();
-    o.transient = 500.0;
-    o.progress = false;
-    o
-}
 
 /// The Fig 2 network at μ = 19 mV/s, r = 1 (near the supersaturation peak) against the
 /// self-consistent Ricciardi solution Φsc (Eq 12-14), which includes the recurrent noise.
@@ -438,25 +412,6 @@ fn divergence_stops_the_run_at_the_same_step_for_any_thread_count() {
     assert_eq!(counted, r.n_spikes);
     assert_eq!(runs[1].t_end, r.t_end);
     assert_eq!(runs[1].bin_counts, r.bin_counts);
-}
-
-fn free_population(tau: f64, sigma: f64) -> Network {
-    let spec = NetSpec {
-        name: "free".into(),
-        pops: vec![Population {
-            name: "E".into(),
-            n: 4000,
-            tau,
-            theta: 1.0,
-            v_reset: 0.0,
-            t_ref: 0.0,
-            sigma,
-            excitatory: true,
-        }],
-        poisson: vec![],
-        projections: vec![],
-    };
-    Network::new(spec).unwrap()
 }
 
 /// The default membrane step is the exact Ornstein-Uhlenbeck step. Reference: the Siegert rate

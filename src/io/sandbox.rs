@@ -6,7 +6,8 @@
 //!
 //! **Sandbox.** A script then reads only below its read roots (the script's folder, the
 //! folders given with `--allow-read`, and its write root) and writes only below its write root
-//! (`--out`). Stdlib modules are built in and always importable. Every path is resolved
+//! (`--write-root`, else the script's own `--out` argument, else ./out). Stdlib modules are
+//! built in and always importable. Every path is resolved
 //! before the check: relative paths against the working directory, `..` and symbolic links
 //! by the file system (the longest existing ancestor is canonicalised), so neither can escape
 //! a root. A path outside is an error that names the path and the rule.

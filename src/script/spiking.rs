@@ -1252,6 +1252,68 @@ pub fn register(api: &mut Api) {
     );
     api.get(
         "SimResult",
+        "status",
+        "string",
+        "\"finished\", \"diverged\" (a population exceeded max_rate) or \"interrupted\" (Ctrl-C), as for every time course.",
+        |r: &mut SimResult| r.res.termination().status().to_string(),
+    );
+    api.get(
+        "SimResult",
+        "window_start",
+        "float",
+        "Start of the measurement window of `rates`, CV and balance (ms; the run's transient).",
+        |r: &mut SimResult| r.res.transient,
+    );
+    api.get(
+        "SimResult",
+        "unit",
+        "string",
+        "Unit of the rates: \"Hz\".",
+        |_: &mut SimResult| "Hz".to_string(),
+    );
+    api.method(
+        "SimResult",
+        "time_course",
+        &[],
+        "TimeCourse",
+        "The run as a TimeCourse (the result shape of every time course): binned pop_rates at bin centres, status, window, and extras mean_cv, mean_bf, cv and balance per neuron, spikes, synapses, wall_s, threads, scheme.\n\n```rhai\nlet res = lif_network(paper_network(\"fig2\")).run(#{ mu: 19, duration: 200, progress: false });\nlet tc = res.time_course();\nassert(tc.status == \"finished\" && tc.names == res.names);\n```",
+        |r: &mut SimResult| r.res.time_course(),
+    );
+    api.method(
+        "SimResult",
+        "to_json",
+        &["path: string"],
+        "",
+        "Writes the run as JSON (as TimeCourse.to_json: times, binned rates, status, spike statistics) with a metadata sidecar (network, seed, options). Refuses to overwrite.\n\n```rhai\nlet res = lif_network(paper_network(\"fig2\")).run(#{ mu: 19, duration: 100, progress: false });\nres.to_json(`${tmp_dir()}/run.json`);\n```",
+        |r: &mut SimResult, path: &str| -> RResult<()> {
+            crate::io::write_json(std::path::Path::new(path), &r.res.time_course().to_json(), false, r.meta())
+                .map_err(|e| rt_err("SimResult.to_json", e))
+        },
+    );
+    api.method(
+        "SimResult",
+        "plot",
+        &[],
+        "Plot",
+        "The binned population rates against time (as TimeCourse.plot).\n\n```rhai\nlet res = lif_network(paper_network(\"fig2\")).run(#{ mu: 19, duration: 100, progress: false });\nres.plot().save(`${tmp_dir()}/run_rates.png`);\n```",
+        |r: &mut SimResult| super::timecourse::rate_plot(&r.res.time_course()),
+    );
+    api.method(
+        "SimResult",
+        "plot",
+        &["path: string"],
+        "",
+        "Saves the population-rate figure to `path` (.png or .svg).",
+        |r: &mut SimResult, path: &str| -> RResult<()> {
+            let mut fig = crate::plot::Figure::single(
+                super::timecourse::rate_plot(&r.res.time_course()),
+                (800, 500),
+            );
+            super::output::save_fig(&mut fig, path, &Map::new(), "SimResult.plot")
+        },
+    );
+    api.get(
+        "SimResult",
         "threads",
         "int",
         "Worker threads the run used (the default follows --threads, SSNLAB_THREADS, SLURM_CPUS_PER_TASK, the usable CPUs and the current load; results do not depend on it).",

@@ -36,8 +36,10 @@
 use super::drive::Signal;
 use super::model::{Csr, NetSpec, Source, Synapse, build_csr};
 use crate::error::{Error, Result, check_positive};
+use crate::numerics::ode::Termination;
 use crate::numerics::random::NormalStream;
 use crate::numerics::random::mix_seed;
+use crate::numerics::timecourse::{Extra, TimeCourse};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Binomial, Distribution};
@@ -242,6 +244,55 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// How the run ended, in the shared vocabulary of every time course.
+    pub fn termination(&self) -> Termination {
+        if self.interrupted {
+            Termination::Interrupted { t: self.t_end }
+        } else if self.diverged {
+            Termination::Diverged { t: self.t_end }
+        } else {
+            Termination::Finished
+        }
+    }
+
+    /// The run as the shared [`TimeCourse`]: binned population rates at bin centres (Hz),
+    /// the measurement window from `transient`, and the spike statistics as extras (`cv`,
+    /// `balance` per neuron, `mean_cv`, `mean_bf`, `spikes`, `synapses`, `wall_s`, `threads`,
+    /// `scheme`). Its `rates` are the bin means over the window; [`RunResult::rates`] counts
+    /// the spikes in [transient, t_end) exactly (the two agree when the window starts on a
+    /// bin edge).
+    pub fn time_course(&self) -> TimeCourse {
+        let mean_of = crate::numerics::stats::nanmean;
+        let cv: Vec<Vec<f64>> = self.stats.iter().map(|s| s.cv.clone()).collect();
+        let bf = self.balance();
+        let mut tc = TimeCourse::new(
+            "LIF spiking network",
+            self.bin_times(),
+            self.names.clone(),
+            self.pop_rates(),
+            "Hz",
+            self.termination(),
+        )
+        .window_from(self.transient)
+        .with(
+            "mean_cv",
+            Extra::Vec(cv.iter().map(|c| mean_of(c)).collect()),
+        )
+        .with(
+            "mean_bf",
+            Extra::Vec(bf.iter().map(|b| mean_of(b)).collect()),
+        )
+        .with("cv", Extra::Mat(cv))
+        .with("balance", Extra::Mat(bf))
+        .with("spikes", Extra::Num(self.n_spikes as f64))
+        .with("synapses", Extra::Num(self.n_synapses as f64))
+        .with("wall_s", Extra::Num(self.wall_s))
+        .with("threads", Extra::Num(self.threads as f64))
+        .with("scheme", Extra::Text(self.scheme.name().to_string()));
+        tc.t_end = self.t_end;
+        tc
+    }
+
     /// Mean rate per population over [transient, t_end) (Hz).
     pub fn rates(&self) -> Vec<f64> {
         let win = (self.t_end - self.transient).max(0.0) / 1000.0;
