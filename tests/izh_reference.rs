@@ -308,9 +308,11 @@ fn sparse_network_stays_close_to_mean_field() {
 
 /// The spiking network's resonance (1000 neurons per population, A = 2 pA into FS at
 /// I_fs = 39 pA, Δ_fs = 0.8) peaks where the mean field's does (the damped E–I rhythm, ~11 Hz).
-/// Finite-size noise of the rate puts a floor of ~0.3 Hz under the amplitudes (1.5-s runs);
-/// the response at the peak is ~1.2 Hz, so the shape is compared, and the peak height within
-/// 40% of the mean field's.
+/// With quantile thresholds and all-to-all gating the run is deterministic (the same amplitudes
+/// for seeds 1-5, measured 2026-12-07): RS amplitude 1.31 / 2.50 / 0.59 Hz at 4 / 11 / 24 Hz
+/// against the mean field's 1.38 / 2.36 / 0.44. The difference is the finite-N and dt bias
+/// (+6% at the peak), not noise. Tolerance: the peak within 12% of the mean field's (twice the
+/// measured bias); the shape is compared too.
 #[test]
 fn spiking_resonance_matches_mean_field() {
     use ssnlab::izh::network::resonance;
@@ -349,7 +351,7 @@ fn spiking_resonance_matches_mean_field() {
         "{a_sn:?}"
     );
     assert!(
-        (a_sn[1] - a_mf[1]).abs() < 0.4 * a_mf[1],
+        (a_sn[1] - a_mf[1]).abs() < 0.12 * a_mf[1],
         "{a_sn:?} vs {a_mf:?}"
     );
 }
