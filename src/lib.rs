@@ -18,6 +18,7 @@ pub mod izh;
 pub mod motif;
 pub mod neuron;
 pub mod numerics;
+pub mod options;
 pub mod plot;
 pub mod rate;
 pub mod spiking;

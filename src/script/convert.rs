@@ -224,6 +224,10 @@ impl<'a> Opts<'a> {
         }
         Ok(Opts { map, func })
     }
+    /// The whole map.
+    pub fn map(&self) -> &Map {
+        self.map
+    }
     /// True if the key is present.
     pub fn has(&self, key: &str) -> bool {
         self.map.contains_key(key)

@@ -6,6 +6,7 @@ use super::convert::{
     Opts, RResult, count, describe, err, fnum, map_of, num, num_vec, rt_err, to_array, to_matrix,
 };
 use crate::numerics::stats::{acf_timescale, movmean, nanmean};
+use crate::options::{Documented, from_map};
 use crate::rate::Ssn;
 use crate::rate::lifnet::LifNetwork;
 use crate::spiking::Signal;
@@ -13,6 +14,7 @@ use crate::spiking::engine::{Network, RunOptions, RunResult, Scheme};
 use crate::spiking::model::{
     NetSpec, PoissonInput, Population, Projection, Rule, Source, Synapse, build_csr,
 };
+use crate::spiking::options::RunOpts;
 use crate::spiking::protocol::{
     Comparison, Direction, SweepOptions, SweepResult, compare, sweep, to_ssn,
 };
@@ -227,25 +229,16 @@ fn drives(spec: &NetSpec, o: &Opts, func: &str, default_r: f64) -> RResult<Vec<S
     Ok(ratio.iter().map(|&k| base.scaled(k)).collect())
 }
 
-const RUN_KEYS: &[&str] = &[
-    "mu",
-    "r",
-    "ratio",
-    "rates",
-    "duration",
-    "dt",
-    "seed",
-    "conn_seed",
-    "bin",
-    "transient",
-    "record",
-    "threads",
-    "max_rate",
-    "progress",
-    "v0",
-    "bridge",
-    "scheme",
-];
+/// The drive keys of `run`, read by the binding (polymorphic); every other key is a field of
+/// [`RunOpts`].
+const DRIVE_KEYS: &[&str] = &["mu", "r", "ratio", "rates"];
+
+/// Every key `run` accepts: the drive keys and the fields of [`RunOpts`].
+fn run_keys() -> Vec<&'static str> {
+    let mut k: Vec<&'static str> = DRIVE_KEYS.to_vec();
+    k.extend(RunOpts::fields().iter().map(|f| f.key));
+    k
+}
 
 fn run_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<RunOptions> {
     let spec = &s.net.spec;
@@ -276,19 +269,8 @@ fn run_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<RunOptions> {
             }
         }
     }
-    ro.duration = o.f64("duration", 1000.0)?;
-    ro.dt = o.f64("dt", 0.05)?;
-    ro.seed = o.usize("seed", 1)? as u64;
-    ro.conn_seed = o.opt_usize("conn_seed")?.map_or(ro.seed, |x| x as u64);
-    ro.bin = o.f64("bin", 10.0)?;
-    ro.transient = o.f64("transient", RunOptions::default_transient(ro.duration))?;
-    ro.record = o.usize("record", 0)?;
-    ro.threads = o.usize("threads", 0)?;
-    ro.max_rate = o.f64("max_rate", ro.max_rate)?;
-    ro.progress = o.bool("progress", true)?;
-    ro.v0 = o.opt_vec("v0")?;
-    ro.bridge = o.bool("bridge", false)?;
-    ro.scheme = scheme_opt(o, func)?;
+    let scalars: RunOpts = from_map(o.map(), DRIVE_KEYS).map_err(|e| rt_err(func, e))?;
+    scalars.apply(&mut ro).map_err(|e| rt_err(func, e))?;
     Ok(ro)
 }
 
@@ -930,10 +912,13 @@ pub fn register(api: &mut Api) {
         "run",
         &["opts: map"],
         "SimResult",
-        "Simulates the network. Options: mu (drive in mV/s: number with r (E-I) or ratio; an array with one number/Signal per population; a map by population name; a Signal; or #{t, v}), r (mu_I/mu_E; default the network's r), ratio, rates (map Poisson input -> Hz or Signal), duration (ms, 1000), dt (ms, 0.05), seed (1), conn_seed (= seed), bin (ms, 10), transient (ms, min(duration/4, 500); start of the window for rates, CV, balance), record (neurons per population in the raster, 0), threads (0 = the process budget: --threads, SSNLAB_THREADS, SLURM_CPUS_PER_TASK or the usable CPUs; 1 inside parallel seeds), max_rate (Hz, 5000: stop as diverged above it), v0 (initial V per population, mV; default uniform in [v_reset, theta]), progress (true), bridge (false: Brownian-bridge threshold detection, which removes the O(sqrt(dt)) rate deficit of grid-time threshold checks), scheme (\"exact\": the exact Ornstein-Uhlenbeck membrane step; \"paper\": the paper simulator's V e^(-dt/tau) + mu dt + sigma sqrt(dt) xi).\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet res = sim.run(#{ mu: 19, r: 1, duration: 400, seed: 2, record: 50 });\nprint(`${res.rates} CV ${res.mean_cv}`);\n```",
+        &format!(
+            "Simulates the network. Drive: mu (mV/s: a number with r (mu_I/mu_E; default the network's r) or ratio; an array with one number or Signal per population; a map by population name; a Signal; or #{{t, v}}), rates (map Poisson input -> Hz or Signal). Returns a SimResult (status \"finished\", \"diverged\" or \"interrupted\").\n\n{}\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet res = sim.run(#{{ mu: 19, r: 1, duration: 400, seed: 2, record: 50 }});\nprint(`${{res.rates}} CV ${{res.mean_cv}}`);\n```",
+            RunOpts::table()
+        ),
         |s: &mut SpikingNet, m: Map| -> RResult<SimResult> {
             const F: &str = "SpikingNetwork.run";
-            let o = Opts::new(&m, F, RUN_KEYS)?;
+            let o = Opts::new(&m, F, &run_keys())?;
             let ro = run_options(s, &o, F)?;
             let meta = serde_json::json!({
                 "network": s.net.spec.name,

@@ -4,6 +4,7 @@
 pub mod drive;
 pub mod engine;
 pub mod model;
+pub mod options;
 pub mod protocol;
 
 pub use drive::Signal;
