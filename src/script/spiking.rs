@@ -10,14 +10,12 @@ use crate::options::{Documented, from_map};
 use crate::rate::Ssn;
 use crate::rate::lifnet::LifNetwork;
 use crate::spiking::Signal;
-use crate::spiking::engine::{Network, RunOptions, RunResult, Scheme};
+use crate::spiking::engine::{Network, RunOptions, RunResult};
 use crate::spiking::model::{
     NetSpec, PoissonInput, Population, Projection, Rule, Source, Synapse, build_csr,
 };
-use crate::spiking::options::RunOpts;
-use crate::spiking::protocol::{
-    Comparison, Direction, SweepOptions, SweepResult, compare, sweep, to_ssn,
-};
+use crate::spiking::options::{RunOpts, SweepOpts};
+use crate::spiking::protocol::{Comparison, SweepOptions, SweepResult, compare, sweep, to_ssn};
 use rhai::{Array, Dynamic, Map};
 use std::sync::{Arc, Mutex};
 
@@ -274,121 +272,20 @@ fn run_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<RunOptions> {
     Ok(ro)
 }
 
-/// The `scheme` option: "exact" (default) or "paper".
-fn scheme_opt(o: &Opts, func: &str) -> RResult<Scheme> {
-    match o.opt_string("scheme")? {
-        None => Ok(Scheme::Exact),
-        Some(s) => Scheme::parse(&s).ok_or_else(|| {
-            rt_err(
-                func,
-                format!("scheme = \"{s}\": allowed \"exact\" (exact Ornstein-Uhlenbeck step) or \"paper\" (the paper's V e^(-dt/tau) + mu dt + sigma sqrt(dt) xi)"),
-            )
-        }),
-    }
-}
-
 fn pop_arrays(v: &[Vec<f64>]) -> Array {
     v.iter().map(|x| Dynamic::from_array(to_array(x))).collect()
 }
 
 fn sweep_options(s: &SpikingNet, o: &Opts, func: &str) -> RResult<(RunOptions, SweepOptions)> {
-    let spec = &s.net.spec;
-    let p = spec.pops.len();
-    let mut base = RunOptions::new(spec);
-    base.dt = o.f64("dt", 0.05)?;
-    base.bin = o.f64("bin", 10.0)?;
-    base.threads = o.usize("threads", 0)?;
-    base.conn_seed = o.usize("conn_seed", 1)? as u64;
-    base.progress = o.bool("progress", true)?;
-    base.max_rate = o.f64("max_rate", base.max_rate)?;
-    base.bridge = o.bool("bridge", false)?;
-    base.scheme = scheme_opt(o, func)?;
-    let values = match (o.opt_vec("mu")?, o.opt_vec("mu_range")?) {
-        (Some(v), None) => v,
-        (None, Some(g)) if g.len() == 3 && g[2] >= 1.0 && g[2].fract() == 0.0 => {
-            let n = g[2] as usize;
-            (0..n)
-                .map(|i| {
-                    if n == 1 {
-                        g[0]
-                    } else {
-                        g[0] + (g[1] - g[0]) * i as f64 / (n - 1) as f64
-                    }
-                })
-                .collect()
-        }
-        (None, Some(g)) => {
-            return Err(rt_err(
-                func,
-                format!("`mu_range` must be [lo, hi, n] with n a whole number >= 1, got {g:?}"),
-            ));
-        }
-        (Some(_), Some(_)) => return Err(rt_err(func, "give either `mu` or `mu_range`, not both")),
-        (None, None) => {
-            return Err(rt_err(
-                func,
-                "needs `mu` (array of inputs, mV/s) or `mu_range` [lo, hi, n]",
-            ));
-        }
-    };
-    let ratio = match o.opt_vec("ratio")? {
-        Some(r) if r.len() == p => r,
-        Some(r) => {
-            return Err(rt_err(
-                func,
-                format!("`ratio` needs {p} values, got {}", r.len()),
-            ));
-        }
-        None if p == 2 => vec![1.0, o.f64("r", s.origin.as_ref().map_or(1.0, |n| n.r))?],
-        None => vec![1.0; p],
-    };
-    let seeds: Vec<u64> = match o.raw("seeds") {
-        Some(v) => v
-            .clone()
-            .into_array()
-            .map_err(|_| {
-                rt_err(
-                    func,
-                    "option `seeds` must be an array of whole numbers >= 0",
-                )
-            })?
-            .iter()
-            .enumerate()
-            .map(|(i, x)| count(x, func, &format!("seeds[{i}]")).map(|s| s as u64))
-            .collect::<RResult<_>>()?,
-        None => vec![o.usize("seed", 1)? as u64],
-    };
-    let step = o.f64("step", 2000.0)?;
-    let so = SweepOptions {
-        values,
-        ratio,
-        step,
-        transient: o.f64("transient", step / 4.0)?,
-        direction: Direction::parse(&o.string("direction", "up")?).map_err(err("sweep"))?,
-        seeds,
-    };
-    Ok((base, so))
+    let opts: SweepOpts = from_map(o.map(), &[]).map_err(|e| rt_err(func, e))?;
+    opts.build(&s.net.spec, s.origin.as_ref().map_or(1.0, |n| n.r))
+        .map_err(|e| rt_err(func, e))
 }
 
-const SWEEP_KEYS: &[&str] = &[
-    "mu",
-    "mu_range",
-    "r",
-    "ratio",
-    "step",
-    "transient",
-    "direction",
-    "seed",
-    "seeds",
-    "dt",
-    "bin",
-    "threads",
-    "conn_seed",
-    "progress",
-    "max_rate",
-    "bridge",
-    "scheme",
-];
+/// Every key `sweep` and `compare` accept (the fields of [`SweepOpts`]).
+fn sweep_keys() -> Vec<&'static str> {
+    SweepOpts::fields().iter().map(|f| f.key).collect()
+}
 
 fn sweep_map(sw: &SweepResult) -> Map {
     map_of(vec![
@@ -945,10 +842,10 @@ pub fn register(api: &mut Api) {
         "sweep",
         &["opts: map"],
         "map",
-        "Step sweep of the drive (Fig 2A, 3, 4): one continuous run per seed through a staircase; each step's rate is averaged after its transient. Options: mu (array of inputs to population 0, mV/s) or mu_range [lo, hi, n], r or ratio, step (ms, 2000), transient (ms, step/4), direction (\"up\", \"down\", \"updown\" for hysteresis), seed or seeds (array; runs in parallel), dt, bin, threads, conn_seed (1), max_rate (Hz, 5000), bridge (false), scheme (\"exact\" or \"paper\"). Returns #{ mu, branch, rates [pop][point], sd (over seeds), diverged, interrupted, wall_s }.\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet sw = sim.sweep(#{ mu: [10, 20], r: 1, step: 300, transient: 100 });\nprint(sw.rates[0]);\n```",
+        &format!("Step sweep of the drive (Fig 2A, 3, 4): one continuous run per seed through a staircase; each step's rate is averaged after its transient. Returns #{{ mu, branch, rates [pop][point], sd (over seeds), diverged, interrupted, wall_s }}.\n\n{}\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet sw = sim.sweep(#{{ mu: [10, 20], r: 1, step: 300, transient: 100 }});\nprint(sw.rates[0]);\n```", SweepOpts::table()),
         |s: &mut SpikingNet, m: Map| -> RResult<Map> {
             const F: &str = "SpikingNetwork.sweep";
-            let o = Opts::new(&m, F, SWEEP_KEYS)?;
+            let o = Opts::new(&m, F, &sweep_keys())?;
             let (base, so) = sweep_options(s, &o, F)?;
             Ok(sweep_map(&sweep(&s.net, &base, &so).map_err(err(F))?))
         },
@@ -958,10 +855,10 @@ pub fn register(api: &mut Api) {
         "compare",
         &["opts: map"],
         "map",
-        "The paper's central check: a step sweep of the spiking network beside the SSN mapped from it (stable state nearest to the simulation) and, for paper-style E-I parameters, the self-consistent Ricciardi solution Phi_sc. Same options as sweep. Returns the sweep map plus sim, ssn, phisc, err_ssn, err_phisc ([pop][point], Hz), rms_ssn, rms_phisc (per population), ssn_n_stable.\n\n```rhai\nlet c = lif_network(paper_network(\"fig2\")).compare(#{ mu: [15, 25], step: 300, transient: 100 });\nprint(`sim ${c.sim[0]} ssn ${c.ssn[0]}`);\n```",
+        "The paper's central check: a step sweep of the spiking network beside the SSN mapped from it (stable state nearest to the simulation) and, for paper-style E-I parameters, the self-consistent Ricciardi solution Phi_sc. Same options as sweep (`ssnlab doc SpikingNetwork.sweep`). Returns the sweep map plus sim, ssn, phisc, err_ssn, err_phisc ([pop][point], Hz), rms_ssn, rms_phisc (per population), ssn_n_stable.\n\n```rhai\nlet c = lif_network(paper_network(\"fig2\")).compare(#{ mu: [15, 25], step: 300, transient: 100 });\nprint(`sim ${c.sim[0]} ssn ${c.ssn[0]}`);\n```",
         |s: &mut SpikingNet, m: Map| -> RResult<Map> {
             const F: &str = "SpikingNetwork.compare";
-            let o = Opts::new(&m, F, SWEEP_KEYS)?;
+            let o = Opts::new(&m, F, &sweep_keys())?;
             let (base, so) = sweep_options(s, &o, F)?;
             Ok(compare_map(&compare(&s.net, s.origin.as_ref(), &base, &so).map_err(err(F))?))
         },

@@ -128,3 +128,133 @@ mod tests {
         assert!(t.contains("\"exact\""), "{t}");
     }
 }
+
+crate::options! {
+    /// Options of `SpikingNetwork.sweep` and `compare`: a staircase of drives, one continuous
+    /// run per seed.
+    pub struct SweepOpts {
+        /// inputs to population 0 in the order of an "up" sweep (or give mu_range)
+        mu: Option<Vec<Num>> = None, "mV/s";
+        /// [lo, hi, n]: n evenly spaced inputs instead of mu
+        mu_range: Option<Vec<Num>> = None, "mV/s";
+        /// mu_I / mu_E for an E-I network (none: the network's r)
+        r: Option<Num> = None, "";
+        /// input of each population = ratio x the step's value (instead of r)
+        ratio: Option<Vec<Num>> = None, "";
+        /// duration of each step
+        step: Num = Num(2000.0), "ms";
+        /// part of each step discarded before averaging (none: step / 4)
+        transient: Option<Num> = None, "ms";
+        /// "up", "down" or "updown" (hysteresis: up, then back down in the same run)
+        direction: String = "up".to_string(), "";
+        /// seed of one run (or give seeds)
+        seed: Count = Count(1), "";
+        /// seeds of repeated runs, run in parallel (each on its share of the threads)
+        seeds: Option<Vec<Count>> = None, "";
+        /// time step
+        dt: Num = Num(0.05), "ms";
+        /// width of the population-rate bins
+        bin: Num = Num(10.0), "ms";
+        /// worker threads per run (0: the process budget split between parallel seeds)
+        threads: Count = Count(0), "";
+        /// seed of the connectivity, shared by all runs
+        conn_seed: Count = Count(1), "";
+        /// show a progress bar on a terminal (one seed only)
+        progress: bool = true, "";
+        /// stop a run as diverged above this population rate (0: never); later points are NaN
+        max_rate: Num = Num(5000.0), "Hz";
+        /// Brownian-bridge threshold detection
+        bridge: bool = false, "";
+        /// membrane step: "exact" or "paper"
+        scheme: String = "exact".to_string(), "";
+    }
+}
+
+impl SweepOpts {
+    /// The base run options and the sweep of a network with `p` populations whose default
+    /// input ratio is `default_r` (E-I networks).
+    pub fn build(
+        &self,
+        spec: &super::model::NetSpec,
+        default_r: f64,
+    ) -> Result<(RunOptions, super::protocol::SweepOptions)> {
+        use super::protocol::{Direction, SweepOptions};
+        let p = spec.pops.len();
+        let mut base = RunOptions::new(spec);
+        let run = RunOpts {
+            dt: self.dt,
+            bin: self.bin,
+            threads: self.threads,
+            conn_seed: Some(self.conn_seed),
+            progress: self.progress,
+            max_rate: self.max_rate,
+            bridge: self.bridge,
+            scheme: self.scheme.clone(),
+            ..RunOpts::default()
+        };
+        run.apply(&mut base)?;
+        let nums = |v: &Vec<Num>| v.iter().map(|x| x.0).collect::<Vec<f64>>();
+        let values = match (&self.mu, &self.mu_range) {
+            (Some(v), None) => nums(v),
+            (None, Some(g)) => {
+                let g = nums(g);
+                if g.len() != 3 || !(g[2] >= 1.0 && g[2].fract() == 0.0 && g[2] <= 2e7) {
+                    return Err(Error::param(
+                        "mu_range",
+                        format!("{g:?}"),
+                        "must be [lo, hi, n] with n a whole number in 1 ..= 2e7",
+                    ));
+                }
+                let n = g[2] as usize;
+                (0..n)
+                    .map(|i| {
+                        if n == 1 {
+                            g[0]
+                        } else {
+                            g[0] + (g[1] - g[0]) * i as f64 / (n - 1) as f64
+                        }
+                    })
+                    .collect()
+            }
+            (Some(_), Some(_)) => {
+                return Err(Error::param(
+                    "mu/mu_range",
+                    "both",
+                    "give either `mu` or `mu_range`, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(Error::param(
+                    "mu",
+                    "none",
+                    "needs `mu` (array of inputs, mV/s) or `mu_range` [lo, hi, n]",
+                ));
+            }
+        };
+        let ratio = match (&self.ratio, self.r) {
+            (Some(r), _) if r.len() == p => nums(r),
+            (Some(r), _) => {
+                return Err(Error::param(
+                    "ratio",
+                    format!("{} values", r.len()),
+                    format!("needs one value per population ({p})"),
+                ));
+            }
+            (None, r) if p == 2 => vec![1.0, r.map_or(default_r, |x| x.0)],
+            (None, _) => vec![1.0; p],
+        };
+        let seeds = match &self.seeds {
+            Some(s) => s.iter().map(|c| c.0).collect(),
+            None => vec![self.seed.0],
+        };
+        let so = SweepOptions {
+            values,
+            ratio,
+            step: self.step.0,
+            transient: self.transient.map_or(self.step.0 / 4.0, |t| t.0),
+            direction: Direction::parse(&self.direction)?,
+            seeds,
+        };
+        Ok((base, so))
+    }
+}
