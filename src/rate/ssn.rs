@@ -975,3 +975,39 @@ impl TailBound {
         bad
     }
 }
+
+crate::options! {
+    /// Options of `Ssn.simulate` (the input `mu` is read by the binding: a number with `r`, an
+    /// array per population, or a function of time).
+    pub struct SimulateOpts {
+        /// initial rates per population (none: all 0)
+        nu0: Option<Vec<crate::options::Num>> = None, "Hz";
+        /// mu_I / mu_E when mu is a number
+        r: crate::options::Num = crate::options::Num(1.0), "";
+        /// simulated time
+        duration: crate::options::Num = crate::options::Num(1000.0), "ms";
+        /// RK4 step (every step is recorded)
+        dt: crate::options::Num = crate::options::Num(0.05), "ms";
+        /// a rate above this ends the run with status "diverged"
+        cap: crate::options::Num = crate::options::Num(1e6), "Hz";
+    }
+}
+
+impl SimulateOpts {
+    /// Number of steps, checked (at most 5e7 steps; duration and dt finite and > 0) before any
+    /// input table is sampled or memory reserved.
+    pub fn steps(&self) -> Result<usize> {
+        let (dur, dt) = (self.duration.0, self.dt.0);
+        check_positive("dt", dt, "ms")?;
+        check_positive("duration", dur, "ms")?;
+        let steps = (dur / dt).ceil();
+        if steps > 5e7 {
+            return Err(Error::param(
+                "dt",
+                dt,
+                "gives more than 5e7 steps; use a larger dt",
+            ));
+        }
+        Ok(steps as usize)
+    }
+}

@@ -9,8 +9,10 @@ use crate::neuron::lif::FiSimOptions;
 use crate::neuron::powerlaw::{FitOptions, fit_lif, fit_power_law};
 use crate::neuron::{Lif, PowerLaw};
 use crate::numerics::timecourse::TimeCourse;
+use crate::options::{Documented, from_map};
 use crate::rate::lifnet::{LifNetwork, PAPER_NETWORKS, paper_network};
 use crate::rate::regime::{RegimeMap, conditions, peak, regime_map, response};
+use crate::rate::ssn::SimulateOpts;
 use crate::rate::{PopKind, Ssn, SteadyState, design};
 use rhai::{Array, Dynamic, FnPtr, Map, NativeCallContext};
 
@@ -943,21 +945,18 @@ pub fn register(api: &mut Api) {
         "simulate",
         &["opts: map"],
         "TimeCourse",
-        "Integrates the rate dynamics (RK4, every step recorded). Options: nu0 ([0, 0]), mu (number, or fn(t) -> [mu_E, mu_I]), r (1, when mu is a number), duration (ms, 1000), dt (ms, 0.05), cap (Hz, 1e6: above it the run stops with status \"diverged\"). Returns a TimeCourse (pop_rates in Hz; rates = mean over the whole run).\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nlet tr = net.simulate(#{ mu: 20, r: 1, duration: 500 });\nprint(tr.pop_rates[0][-1]);\nassert(tr.status == \"finished\");\n```",
+        &format!("Integrates the rate dynamics (RK4, every step recorded). Input mu (mV/s): a number (mu_E; mu_I = r mu), an array per population, or fn(t) -> array (default 0). Returns a TimeCourse (pop_rates in Hz; rates = mean over the whole run).\n\n{}\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nlet tr = net.simulate(#{{ mu: 20, r: 1, duration: 500 }});\nprint(tr.pop_rates[0][-1]);\nassert(tr.status == \"finished\");\n```", SimulateOpts::table()),
         |ctx: NativeCallContext, n: &mut Ssn, m: Map| -> RResult<TimeCourse> {
             const F: &str = "Ssn.simulate";
-            let o = Opts::new(&m, F, &["nu0", "mu", "r", "duration", "dt", "cap"])?;
+            let so: SimulateOpts = from_map(&m, &["mu"]).map_err(|e| rt_err(F, e))?;
+            let steps = so.steps().map_err(err(F))?;
             let p = n.size();
-            let nu0 = o.opt_vec("nu0")?.unwrap_or(vec![0.0; p]);
-            let dur = o.f64("duration", 1000.0)?;
-            let dt = o.f64("dt", 0.05)?;
-            let cap = o.f64("cap", 1e6)?;
-            let r = o.f64("r", 1.0)?;
-            let res = match o.raw("mu") {
+            let nu0 = so.nu0.as_ref().map_or(vec![0.0; p], |v| v.iter().map(|x| x.0).collect());
+            let (dur, dt, cap, r) = (so.duration.0, so.dt.0, so.cap.0, so.r.0);
+            let res = match m.get("mu") {
                 Some(v) if v.is_fnptr() => {
                     let f = v.clone().cast::<FnPtr>();
                     // Sample the input on the step grid first (script callbacks are not Sync).
-                    let steps = (dur / dt).ceil() as usize;
                     let mut table = Vec::with_capacity(2 * steps + 2);
                     for k in 0..=2 * steps {
                         let t = 0.5 * dt * k as f64;
