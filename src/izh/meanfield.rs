@@ -722,3 +722,16 @@ mod tests {
         assert!((x[3] - 6.0 * x[0]).abs() < 1e-12);
     }
 }
+
+crate::options! {
+    /// Options of `IzhMeanField.simulate` (the inputs `I` and the initial state `x0` are read
+    /// by the binding: Signals and state maps).
+    pub struct SimulateOpts {
+        /// simulated time
+        duration: crate::options::Num = crate::options::Num(1000.0), "ms";
+        /// RK4 step
+        dt: crate::options::Num = crate::options::Num(0.01), "ms";
+        /// record every k-th step
+        every: crate::options::Count = crate::options::Count(10), "";
+    }
+}

@@ -695,3 +695,18 @@ mod tests {
         }
     }
 }
+
+crate::options! {
+    /// Options of `MotifMeanField.simulate` (the inputs `I` are read by the binding: numbers
+    /// or Signals per population).
+    pub struct SimulateOpts {
+        /// simulated time (none: 200 tau)
+        duration: Option<crate::options::Num> = None, "model time";
+        /// RK4 step (none: 0.05 tau)
+        dt: Option<crate::options::Num> = None, "model time";
+        /// record every k-th step
+        every: crate::options::Count = crate::options::Count(10), "";
+        /// initial state [m..., s...] (none: m = 0, s = 0)
+        x0: Option<Vec<crate::options::Num>> = None, "";
+    }
+}

@@ -7,9 +7,11 @@ use super::convert::{Opts, RResult, count, err, map_of, num_matrix, num_vec, rt_
 use super::spiking::signal_of;
 use super::timecourse::extra_dynamic;
 use crate::izh::meanfield::STATE_KEYS;
+use crate::izh::meanfield::SimulateOpts as IzhSimulateOpts;
 use crate::izh::network::{IzhRunOptions, Sparse, Thresholds, run};
 use crate::izh::{CELL_TYPES, Continuation, IzhMeanField, IzhPop, Special};
 use crate::numerics::timecourse::{Extra, TimeCourse};
+use crate::options::{Documented, from_map};
 use crate::spiking::Signal;
 use rhai::{Array, Dynamic, Map};
 
@@ -386,15 +388,13 @@ pub fn register(api: &mut Api) {
         "simulate",
         &["opts: map"],
         "TimeCourse",
-        "Integrates the mean field (RK4). Options: duration (ms, 1000), dt (ms, 0.01), every (record every k steps, 10), I (array of currents or Signals per population; default the model's), x0 (a state map as returned here or by steady_state; default rest). Returns a TimeCourse: pop_rates (Hz), extras v, u ([population][time], mV and pA) and last (the final state map, usable as x0). A non-finite state ends it with status \"diverged\".\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nlet s = mf.simulate(#{ duration: 200 });\nprint(s.pop_rates[0][-1]);\nassert(s.status == \"finished\");\n```",
+        &format!("Integrates the mean field (RK4). Also I (array of currents or Signals per population, pA; default the model's) and x0 (a state map as returned here or by steady_state; default rest). Returns a TimeCourse: pop_rates (Hz), extras v, u ([population][time], mV and pA) and last (the final state map, usable as x0). A non-finite state ends it with status \"diverged\".\n\n{}\n```rhai\nlet mf = izh_mean_field(#{{ populations: [\"RS\"], J: [[1]], I: [60] }});\nlet s = mf.simulate(#{{ duration: 200 }});\nprint(s.pop_rates[0][-1]);\nassert(s.status == \"finished\");\n```", IzhSimulateOpts::table()),
         |m: &mut IzhMeanField, opts: Map| -> RResult<TimeCourse> {
             const F: &str = "IzhMeanField.simulate";
-            let o = Opts::new(&opts, F, &["duration", "dt", "every", "I", "x0"])?;
-            let duration = o.f64("duration", 1000.0)?;
-            let dt = o.f64("dt", 0.01)?;
-            let every = o.usize("every", 10)?;
-            let sig = inputs(m, o.raw("I"), F)?;
-            let x0 = state_from(m, o.raw("x0"), F)?;
+            let so: IzhSimulateOpts = from_map(&opts, &["I", "x0"]).map_err(|e| rt_err(F, e))?;
+            let (duration, dt, every) = (so.duration.0, so.dt.0, so.every.0 as usize);
+            let sig = inputs(m, opts.get("I"), F)?;
+            let x0 = state_from(m, opts.get("x0"), F)?;
             let input = |t: f64| sig.iter().map(|s| s.at(t)).collect::<Vec<f64>>();
             let tr = m.integrate(&x0, duration, dt, every, &input).map_err(err(F))?;
             let last = m.state_record(tr.last());

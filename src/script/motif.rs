@@ -12,9 +12,11 @@ use crate::connectivity::gaussian::loadings;
 use crate::connectivity::sonet::{Alphas, chain_fraction};
 use crate::connectivity::{GaussianMotifs, Graph, MotifTargets, Sonet, WeightMatrix};
 use crate::motif::fit::{Free, Targets, fit};
+use crate::motif::meanfield::SimulateOpts as MfSimulateOpts;
 use crate::motif::ratenet::{RateOptions, simulate};
 use crate::motif::{MotifMeanField, Phi};
 use crate::numerics::timecourse::TimeCourse;
+use crate::options::{Documented, from_map};
 use crate::spiking::Signal;
 use rhai::{Array, Dynamic, Map};
 use std::sync::Arc;
@@ -685,17 +687,18 @@ pub fn register(api: &mut Api) {
         "simulate",
         &["opts: map"],
         "TimeCourse",
-        "Integrates the 2P mean field (RK4). Options: duration (200 tau), dt (0.05 tau), every (10), I (numbers or Signals per population; the model's), x0 ([m..., s...]; default m = 0, s = 0). Returns a TimeCourse (time in units of the model's time, pop_rates = <phi> per population in the nonlinearity's unit, extras m and s); runaway activity (|state| >= 1e12) gives status \"diverged\".\n\n```rhai\nlet g = motif_gaussian(#{ N: 1000, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5 });\nlet tc = g.mean_field(#{ I: 1.0 }).simulate(#{ duration: 20 });\nprint(tc.pop_rates[0][-1]);\nassert(tc.status == \"finished\");\n```",
+        &format!("Integrates the 2P mean field (RK4). Also I (numbers or Signals per population; default the model's). Returns a TimeCourse (time in units of the model's time, pop_rates = <phi> per population in the nonlinearity's unit, extras m and s); runaway activity (|state| >= 1e12) gives status \"diverged\".\n\n{}\n```rhai\nlet g = motif_gaussian(#{{ N: 1000, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5 }});\nlet tc = g.mean_field(#{{ I: 1.0 }}).simulate(#{{ duration: 20 }});\nprint(tc.pop_rates[0][-1]);\nassert(tc.status == \"finished\");\n```", MfSimulateOpts::table()),
         |m: &mut MotifMeanField, opts: Map| -> RResult<TimeCourse> {
             const F: &str = "MotifMeanField.simulate";
+            let so: MfSimulateOpts = from_map(&opts, &["I"]).map_err(|e| rt_err(F, e))?;
             let o = Opts::new(&opts, F, &["duration", "dt", "every", "I", "x0"])?;
             let p = m.net.sizes.len();
             let sig = signals(&o, p, &m.input, F)?;
-            let x0 = o.opt_vec("x0")?.unwrap_or_else(|| vec![0.0; 2 * p]);
+            let x0 = so.x0.as_ref().map_or_else(|| vec![0.0; 2 * p], |v| v.iter().map(|x| x.0).collect());
             let input = |t: f64| sig.iter().map(|s| s.at(t)).collect::<Vec<f64>>();
-            let tr = m
-                .integrate(&x0, o.f64("duration", 200.0 * m.tau)?, o.f64("dt", 0.05 * m.tau)?, o.usize("every", 10)?, &input)
-                .map_err(err(F))?;
+            let duration = so.duration.map_or(200.0 * m.tau, |d| d.0);
+            let dt = so.dt.map_or(0.05 * m.tau, |d| d.0);
+            let tr = m.integrate(&x0, duration, dt, so.every.0 as usize, &input).map_err(err(F))?;
             Ok(m.time_course(&tr))
         },
     );
