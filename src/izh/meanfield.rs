@@ -368,6 +368,13 @@ impl IzhMeanField {
     /// parameter turns (parabola through three points); Hopf points where a complex pair of
     /// eigenvalues crosses the imaginary axis (linear interpolation of its real part).
     pub fn continuation(&self, x0: &[f64], c: &Continuation) -> Result<Branch> {
+        // Each point keeps its state, rates and eigenvalues (5 P values each, P rates, 5 P
+        // complex eigenvalues) plus bookkeeping.
+        let dim = 5 * self.pops.len();
+        crate::numerics::memory::reserve(
+            &format!("a continuation of up to {} points", c.max_points),
+            c.max_points as f64 * (8.0 * (dim + self.pops.len() + 2 * dim) as f64 + 64.0),
+        )?;
         let p = c.pop;
         if p >= self.pops.len() {
             return Err(Error::param(
