@@ -160,6 +160,10 @@ macro_rules! options {
     };
 }
 
+/// Option keys renamed for one vocabulary across domains (old, new): an old key gets a message
+/// naming the new one (docs/api.md has the table).
+pub const RENAMED: &[(&str, &str)] = &[("graph_seed", "conn_seed"), ("r", "rates")];
+
 /// Converts a Rhai map into an option struct. Errors name the option, its value and what is
 /// allowed; an unknown key lists the valid ones. `extra` are further keys the caller reads
 /// itself (polymorphic drives and the like); they are removed before the conversion.
@@ -177,15 +181,18 @@ where
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.inner().to_string();
-        let inner = inner
-            .trim_start_matches("Syntax error: ")
-            .trim_end_matches(|c: char| c == ')' || c.is_ascii_digit() || c == ' ')
-            .to_string();
+        let inner = clean(inner.trim_start_matches("Syntax error: "));
         let mut keys: Vec<&str> = T::fields().iter().map(|f| f.key).collect();
         keys.extend(extra.iter().copied());
         keys.sort_unstable();
         if inner.contains("unknown field") {
             let bad = inner.split('`').nth(1).unwrap_or("?");
+            if let Some((_, new)) = RENAMED
+                .iter()
+                .find(|(old, new)| *old == bad && keys.contains(new))
+            {
+                return format!("option `{bad}` was renamed `{new}` (see docs/api.md)");
+            }
             format!(
                 "unknown option `{bad}`; valid options are: {}",
                 keys.join(", ")

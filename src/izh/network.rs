@@ -554,3 +554,148 @@ pub fn resonance(
         })
         .collect()
 }
+
+/// Population sizes: one for every population, or one each.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Sizes {
+    /// The same size for every population.
+    One(crate::options::Count),
+    /// One size per population.
+    Each(Vec<crate::options::Count>),
+}
+
+impl<'de> serde::Deserialize<'de> for Sizes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Sizes, D::Error> {
+        use crate::options::Count;
+        use serde::Deserialize;
+        use serde::de::{self, IntoDeserializer, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Sizes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number >= 0 or an array of them (one per population)")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Sizes, E> {
+                Count::deserialize(v.into_deserializer()).map(Sizes::One)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Sizes, E> {
+                Ok(Sizes::One(Count(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Sizes, E> {
+                Count::deserialize(v.into_deserializer()).map(Sizes::One)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Sizes, A::Error> {
+                let mut out = Vec::new();
+                while let Some(c) = a.next_element::<Count>()? {
+                    out.push(c);
+                }
+                Ok(Sizes::Each(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+crate::options! {
+    /// Options of `IzhMeanField.run` (the inputs `I` are read by the binding: currents or
+    /// Signals per population).
+    #[allow(non_snake_case)]
+    pub struct IzhRunOpts {
+        /// neurons per population (a number, or one per population)
+        N: Sizes = Sizes::One(crate::options::Count(1000)), "";
+        /// simulated time
+        duration: crate::options::Num = crate::options::Num(1000.0), "ms";
+        /// Euler step
+        dt: crate::options::Num = crate::options::Num(0.002), "ms";
+        /// width of the population-rate bins
+        bin: crate::options::Num = crate::options::Num(1.0), "ms";
+        /// start of the window of `rates` (none: 0; in spiking_resonance the transient before the amplitude is measured, none: 300)
+        transient: Option<crate::options::Num> = None, "ms";
+        /// one recovery variable per population, as the mean field (false: per neuron)
+        global_u: bool = true, "";
+        /// "sampled" (Cauchy draws) or "quantiles" (deterministic quantiles)
+        thresholds: String = "sampled".to_string(), "";
+        /// thresholds limited to [v_r, 2 v_theta - v_r] as in the authors' scripts (the untruncated tails put neurons at extreme thresholds that fire tonically and move the lower fold of the RS-FS window by ~5 pA)
+        truncate: bool = true, "";
+        /// seed of the thresholds and initial states
+        seed: crate::options::Count = crate::options::Count(1), "";
+        /// connection probability p: sparse random coupling (K = round(p N) inputs per coupled population, weight J/K, own gates) instead of all-to-all gating (none)
+        sparse: Option<crate::options::Num> = None, "";
+        /// seed of the sparse graph
+        conn_seed: crate::options::Count = crate::options::Count(1), "";
+    }
+}
+
+impl IzhRunOpts {
+    /// The run options for populations `pops` driven by `input`.
+    pub fn build(&self, pops: &[IzhPop], input: Vec<Signal>) -> Result<IzhRunOptions> {
+        let p = pops.len();
+        let n = match &self.N {
+            Sizes::One(c) => vec![c.0 as usize; p],
+            Sizes::Each(v) if v.len() == p => v.iter().map(|c| c.0 as usize).collect(),
+            Sizes::Each(v) => {
+                return Err(Error::param(
+                    "N",
+                    format!("{} sizes", v.len()),
+                    format!("needs one size per population ({p}) or one number"),
+                ));
+            }
+        };
+        let bounds = |q: &IzhPop| {
+            if self.truncate {
+                (q.v_r, 2.0 * q.v_theta - q.v_r)
+            } else {
+                (f64::NEG_INFINITY, f64::INFINITY)
+            }
+        };
+        let thresholds = match self.thresholds.as_str() {
+            "quantiles" => pops
+                .iter()
+                .map(|q| {
+                    let (lo, hi) = bounds(q);
+                    Thresholds::Quantiles { lo, hi }
+                })
+                .collect(),
+            "sampled" => {
+                if !self.truncate {
+                    return Err(Error::param(
+                        "thresholds",
+                        "\"sampled\"",
+                        "needs truncate: true (untruncated Cauchy draws have no mean); use \"quantiles\" for the untruncated distribution",
+                    ));
+                }
+                pops.iter()
+                    .map(|q| {
+                        let (lo, hi) = bounds(q);
+                        Thresholds::Truncated { lo, hi }
+                    })
+                    .collect()
+            }
+            other => {
+                return Err(Error::param(
+                    "thresholds",
+                    format!("{other:?}"),
+                    "must be \"quantiles\" or \"sampled\"",
+                ));
+            }
+        };
+        Ok(IzhRunOptions {
+            n,
+            input,
+            duration: self.duration.0,
+            dt: self.dt.0,
+            bin: self.bin.0,
+            global_u: self.global_u,
+            thresholds,
+            seed: self.seed.0,
+            sparse: self.sparse.map(|pc| Sparse {
+                p: pc.0,
+                seed: self.conn_seed.0,
+            }),
+        })
+    }
+}

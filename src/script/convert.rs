@@ -188,8 +188,7 @@ pub fn map_of(pairs: Vec<(&str, Dynamic)>) -> Map {
     pairs.into_iter().map(|(k, v)| (k.into(), v)).collect()
 }
 
-/// Option keys renamed for one vocabulary across domains (old, new).
-const RENAMED: &[(&str, &str)] = &[("graph_seed", "conn_seed"), ("r", "rates")];
+use crate::options::RENAMED;
 
 /// Reads an options map, rejecting unknown keys with the list of valid ones.
 pub struct Opts<'a> {

@@ -3,12 +3,13 @@
 //! the all-to-all spiking network.
 
 use super::api::Api;
-use super::convert::{Opts, RResult, count, err, map_of, num_matrix, num_vec, rt_err, to_array};
+use super::convert::{Opts, RResult, err, map_of, num_matrix, rt_err, to_array};
 use super::spiking::signal_of;
 use super::timecourse::extra_dynamic;
 use crate::izh::meanfield::STATE_KEYS;
 use crate::izh::meanfield::SimulateOpts as IzhSimulateOpts;
-use crate::izh::network::{IzhRunOptions, Sparse, Thresholds, run};
+use crate::izh::network::IzhRunOpts;
+use crate::izh::network::{IzhRunOptions, run};
 use crate::izh::{CELL_TYPES, Continuation, IzhMeanField, IzhPop, Special};
 use crate::numerics::timecourse::{Extra, TimeCourse};
 use crate::options::{Documented, from_map};
@@ -186,94 +187,20 @@ fn inputs(m: &IzhMeanField, v: Option<&Dynamic>, func: &str) -> RResult<Vec<Sign
     }
 }
 
-const SPIKING_KEYS: [&str; 12] = [
-    "N",
-    "transient",
-    "duration",
-    "dt",
-    "bin",
-    "I",
-    "global_u",
-    "thresholds",
-    "truncate",
-    "seed",
-    "sparse",
-    "conn_seed",
-];
-
-/// The run options of `spiking` and `spiking_resonance` from an options map.
-fn spiking_options(m: &IzhMeanField, o: &Opts, func: &str) -> RResult<IzhRunOptions> {
-    let p = m.pops.len();
-    let n = match o.raw("N") {
-        None => vec![1000; p],
-        Some(v) if v.is_array() => {
-            let xs = num_vec(v, func, "N")?;
-            if xs.len() != p {
-                return Err(rt_err(func, format!("`N` needs {p} sizes")));
-            }
-            xs.iter().map(|&x| x as usize).collect()
-        }
-        Some(v) => vec![count(v, func, "N")?; p],
-    };
-    let truncate = o.bool("truncate", true)?;
-    let bounds = |q: &IzhPop| {
-        if truncate {
-            (q.v_r, 2.0 * q.v_theta - q.v_r)
-        } else {
-            (f64::NEG_INFINITY, f64::INFINITY)
-        }
-    };
-    let th = match o.string("thresholds", "sampled")?.as_str() {
-        "quantiles" => m
-            .pops
-            .iter()
-            .map(|q| {
-                let (lo, hi) = bounds(q);
-                Thresholds::Quantiles { lo, hi }
-            })
-            .collect(),
-        "sampled" => {
-            if !truncate {
-                return Err(rt_err(
-                    func,
-                    "`thresholds: \"sampled\"` needs `truncate: true` (untruncated Cauchy draws have no mean); use \"quantiles\" for the untruncated distribution",
-                ));
-            }
-            m.pops
-                .iter()
-                .map(|q| {
-                    let (lo, hi) = bounds(q);
-                    Thresholds::Truncated { lo, hi }
-                })
-                .collect()
-        }
-        other => {
-            return Err(rt_err(
-                func,
-                format!(
-                    "parameter `thresholds` = {other:?} is invalid: must be \"quantiles\" or \"sampled\""
-                ),
-            ));
-        }
-    };
-    let ro = IzhRunOptions {
-        n,
-        input: inputs(m, o.raw("I"), func)?,
-        duration: o.f64("duration", 1000.0)?,
-        dt: o.f64("dt", 0.002)?,
-        bin: o.f64("bin", 1.0)?,
-        global_u: o.bool("global_u", true)?,
-        thresholds: th,
-        seed: o.usize("seed", 1)? as u64,
-        sparse: match o.opt_f64("sparse")? {
-            Some(pc) => Some(Sparse {
-                p: pc,
-                seed: o.usize("conn_seed", 1)? as u64,
-            }),
-            None => None,
-        },
-    };
-    Ok(ro)
+/// The run options of `run` and `spiking_resonance` from an options map (`extra`: keys the
+/// caller reads itself).
+fn spiking_options(
+    m: &IzhMeanField,
+    opts: &Map,
+    extra: &[&str],
+    func: &str,
+) -> RResult<(IzhRunOpts, IzhRunOptions)> {
+    let mut skip = vec!["I"];
+    skip.extend_from_slice(extra);
+    let so: IzhRunOpts = from_map(opts, &skip).map_err(|e| rt_err(func, e))?;
+    let input = inputs(m, opts.get("I"), func)?;
+    let ro = so.build(&m.pops, input).map_err(|e| rt_err(func, e))?;
+    Ok((so, ro))
 }
 
 /// Registers the Izhikevich types and functions.
@@ -488,9 +415,8 @@ pub fn register(api: &mut Api) {
         },
     );
     fn izh_run(m: &mut IzhMeanField, opts: Map, func: &str) -> RResult<TimeCourse> {
-        let o = Opts::new(&opts, func, &SPIKING_KEYS)?;
-        let ro = spiking_options(m, &o, func)?;
-        let transient = o.f64("transient", 0.0)?;
+        let (so, ro) = spiking_options(m, &opts, &[], func)?;
+        let transient = so.transient.map_or(0.0, |t| t.0);
         if !(transient >= 0.0 && transient < ro.duration) {
             return Err(rt_err(
                 func,
@@ -508,7 +434,7 @@ pub fn register(api: &mut Api) {
         "run",
         &["opts: map"],
         "TimeCourse",
-        "Simulates the spiking network the mean field describes: all-to-all coupling through population gates, Lorentzian thresholds, forward Euler. Options: N (neurons per population, number or array; 1000), duration (ms, 1000), dt (ms, 0.002), bin (ms, 1), I (currents or Signals per population), global_u (true: one recovery variable per population, as the mean field; false: per neuron), thresholds (\"sampled\" (default): Cauchy draws, or \"quantiles\": deterministic quantiles), truncate (true: thresholds limited to [v_r, 2 v_theta - v_r] as in the authors' scripts; the untruncated tails put neurons at extreme thresholds that fire tonically and bias the population mean of v that drives the shared u, which moves the lower fold of the RS-FS window by ~5 pA), seed (1), sparse (connection probability p: sparse random coupling instead of all-to-all gating; each neuron gets K = round(p N) inputs per coupled population with weight J/K through its own gates), conn_seed (1: the sparse graph), transient (ms, 0: start of the window of `rates`). Returns a TimeCourse: pop_rates (Hz, [population][bin] at bin centres t), rates (mean over t >= transient), extras v_mean ([population][bin], mV) and wall_s; Ctrl-C gives status \"interrupted\".\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nlet s = mf.run(#{ N: 200, duration: 50, dt: 0.005 });\nprint(s.pop_rates[0].len());\nassert(s.status == \"finished\");\n```",
+        &format!("Simulates the spiking network the mean field describes: all-to-all coupling through population gates, Lorentzian thresholds, forward Euler. Also I (currents or Signals per population, pA). Returns a TimeCourse: pop_rates (Hz, [population][bin] at bin centres t), rates (mean over t >= transient), extras v_mean ([population][bin], mV) and wall_s; Ctrl-C gives status \"interrupted\".\n\n{}\n```rhai\nlet mf = izh_mean_field(#{{ populations: [\"RS\"], J: [[1]], I: [60] }});\nlet s = mf.run(#{{ N: 200, duration: 50, dt: 0.005 }});\nprint(s.pop_rates[0].len());\nassert(s.status == \"finished\");\n```", IzhRunOpts::table()),
         |m: &mut IzhMeanField, opts: Map| -> RResult<TimeCourse> { izh_run(m, opts, "IzhMeanField.run") },
     );
     api.method(
@@ -527,14 +453,15 @@ pub fn register(api: &mut Api) {
         "Resonance curve of the spiking network: runs it (in parallel over frequencies) with I + A sin(2 pi f t) into one population and returns the amplitude of the first Fourier component of each population rate (Hz) after the transient. Options: freqs (Hz, required), pop (0), amplitude (pA, 1), transient (ms, 300), plus every option of `run` (duration is the run length per frequency). Returns #{ freqs, amplitude ([pop][freq], Hz) }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\"], J: [[1]], I: [60] });\nprint(mf.spiking_resonance(#{ freqs: [10], N: 100, duration: 150, transient: 50, dt: 0.005, amplitude: 5 }).amplitude);\n```",
         |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
             const F: &str = "IzhMeanField.spiking_resonance";
-            let mut keys: Vec<&str> = SPIKING_KEYS.to_vec();
-            keys.extend(["freqs", "pop", "amplitude"]); // `transient` is already a run option
+            let extra = ["freqs", "pop", "amplitude"];
+            let (so, ro) = spiking_options(m, &opts, &extra, F)?;
+            let mut keys: Vec<&str> = IzhRunOpts::fields().iter().map(|f| f.key).collect();
+            keys.extend(["I", "freqs", "pop", "amplitude"]);
             let o = Opts::new(&opts, F, &keys)?;
             let freqs = o.opt_vec("freqs")?.ok_or_else(|| rt_err(F, "`freqs` (Hz) is required"))?;
             let pop = o.usize("pop", 0)?;
             let amp = o.f64("amplitude", 1.0)?;
-            let transient = o.f64("transient", 300.0)?;
-            let ro = spiking_options(m, &o, F)?;
+            let transient = so.transient.map_or(300.0, |t| t.0);
             let a = crate::izh::network::resonance(&m.pops, &m.j, &ro, pop, &freqs, amp, transient)
                 .map_err(err(F))?;
             let by_pop: Array = (0..m.pops.len())
