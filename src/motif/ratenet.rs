@@ -292,3 +292,37 @@ impl RateRun {
         .with("wall_s", Extra::Num(self.wall_s))
     }
 }
+
+crate::options! {
+    /// Options of `MotifMatrix.simulate` (the nonlinearity `phi` and the inputs `I` are read by
+    /// the binding).
+    pub struct RateOpts {
+        /// time constant
+        tau: crate::options::Num = crate::options::Num(1.0), "model time";
+        /// Euler step (none: 0.1 tau)
+        dt: Option<crate::options::Num> = None, "model time";
+        /// simulated time (none: 200 tau)
+        duration: Option<crate::options::Num> = None, "model time";
+        /// record population statistics every k-th step
+        every: crate::options::Count = crate::options::Count(10), "";
+        /// average the final statistics over this last stretch
+        average: crate::options::Num = crate::options::Num(0.0), "model time";
+        /// per-neuron initial state (none: 0)
+        x0: Option<Vec<crate::options::Num>> = None, "";
+    }
+}
+
+impl RateOpts {
+    /// The engine's options (defaults in units of tau filled in).
+    pub fn build(&self) -> RateOptions {
+        let tau = self.tau.0;
+        RateOptions {
+            tau,
+            dt: self.dt.map_or(0.1 * tau, |d| d.0),
+            duration: self.duration.map_or(200.0 * tau, |d| d.0),
+            every: self.every.0 as usize,
+            average: self.average.0,
+            x0: self.x0.as_ref().map(|v| v.iter().map(|x| x.0).collect()),
+        }
+    }
+}

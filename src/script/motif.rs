@@ -13,7 +13,8 @@ use crate::connectivity::sonet::{Alphas, chain_fraction};
 use crate::connectivity::{GaussianMotifs, Graph, MotifTargets, Sonet, WeightMatrix};
 use crate::motif::fit::{Free, Targets, fit};
 use crate::motif::meanfield::SimulateOpts as MfSimulateOpts;
-use crate::motif::ratenet::{RateOptions, simulate};
+use crate::motif::ratenet::RateOpts;
+use crate::motif::ratenet::simulate;
 use crate::motif::{MotifMeanField, Phi};
 use crate::numerics::timecourse::TimeCourse;
 use crate::options::{Documented, from_map};
@@ -573,22 +574,14 @@ pub fn register(api: &mut Api) {
         "simulate",
         &["opts: map"],
         "TimeCourse",
-        "Simulates the rate network tau dx/dt = -x + W phi(x) + I (forward Euler). Options: phi (as in mean_field; relu), I (numbers or Signals per population; 0), tau (1), dt (0.1 tau), duration (200 tau), every (record every k steps; 10), average (average the final statistics over this last stretch; 0), x0 (per-neuron initial state). Returns a TimeCourse: pop_rates (<phi(x)> per population and record, the nonlinearity's unit), extras m ([pop][record]), last #{ m, s, delta, var, rate, rate_var } (s: loading on the input factor, delta: residual variance), x (final per-neuron states), wall_s; runaway activity (|x| >= 1e8) gives status \"diverged\".\n\n```rhai\nlet w = motif_gaussian(#{ N: 300, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5 }).sample(1);\nprint(w.simulate(#{ I: 1.0, duration: 50 }).last.rate);\n```",
+        &format!("Simulates the rate network tau dx/dt = -x + W phi(x) + I (forward Euler). Also phi (as in mean_field; default relu) and I (numbers or Signals per population; default 0). Returns a TimeCourse: pop_rates (<phi(x)> per population and record, the nonlinearity's unit), extras m ([pop][record]), last #{{ m, s, delta, var, rate, rate_var }} (s: loading on the input factor, delta: residual variance), x (final per-neuron states), wall_s; runaway activity (|x| >= 1e8) gives status \"diverged\".\n\n{}\n```rhai\nlet w = motif_gaussian(#{{ N: 300, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5 }}).sample(1);\nprint(w.simulate(#{{ I: 1.0, duration: 50 }}).last.rate);\n```", RateOpts::table()),
         |m: &mut MotifMatrix, opts: Map| -> RResult<TimeCourse> {
             const F: &str = "MotifMatrix.simulate";
             let o = Opts::new(&opts, F, &["phi", "I", "tau", "dt", "duration", "every", "average", "x0"])?;
             let p = m.0.sizes.len();
             let phi = phis(&o, p, F)?;
             let sig = signals(&o, p, &vec![0.0; p], F)?;
-            let tau = o.f64("tau", 1.0)?;
-            let ro = RateOptions {
-                tau,
-                dt: o.f64("dt", 0.1 * tau)?,
-                duration: o.f64("duration", 200.0 * tau)?,
-                every: o.usize("every", 10)?,
-                average: o.f64("average", 0.0)?,
-                x0: o.opt_vec("x0")?,
-            };
+            let ro = from_map::<RateOpts>(&opts, &["phi", "I"]).map_err(|e| rt_err(F, e))?.build();
             let input = move |t: f64| sig.iter().map(|s| s.at(t)).collect::<Vec<f64>>();
             let r = simulate(&m.0, &phi, &input, &ro).map_err(err(F))?;
             Ok(r.time_course())
