@@ -1,7 +1,8 @@
 //! API-wide robustness (issue 18), driven by the registry that feeds `help` and `ssnlab doc`:
 //! every registered function and method is called with adversarial arguments (0, −1, NaN,
 //! ±inf, 1e300, empty and wrong-length arrays, ragged matrices, unknown option keys, huge
-//! sizes), one argument at a time with the others benign, under a 2 GB memory limit and a file
+//! sizes; and every key of a generated option table set to 1e12, −1, NaN, a string or []),
+//! one argument at a time with the others benign, under a 2 GB memory limit and a file
 //! sandbox in a temporary folder. Asserted: no panic (and no "internal error"), no call longer
 //! than its time budget, and no NaN/inf in a returned number, array or map unless the entry's
 //! doc says NaN or inf can occur. Deterministic; part of the default test run.
@@ -142,6 +143,51 @@ fn params(sig: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The keys of a generated option table (`Options:` then `  key (...): ...` lines).
+fn option_keys(doc: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut on = false;
+    for line in doc.lines() {
+        if line.trim() == "Options:" {
+            on = true;
+            continue;
+        }
+        if on {
+            let t = line.strip_prefix("  ");
+            match t.and_then(|t| t.split_once(" (")) {
+                Some((k, _)) if !k.contains(' ') && !k.is_empty() => keys.push(k.to_string()),
+                _ => on = false,
+            }
+        }
+    }
+    keys
+}
+
+/// Adversarial option maps for a documented option table.
+fn option_maps(doc: &str) -> Vec<String> {
+    let keys = option_keys(doc);
+    let mut cheap = Vec::new();
+    if keys.iter().any(|k| k == "duration") {
+        cheap.push("duration: 20".to_string());
+    }
+    if keys.iter().any(|k| k == "progress") {
+        cheap.push("progress: false".to_string());
+    }
+    let mut out = Vec::new();
+    for k in &keys {
+        for v in ["1e12", "-1", "0.0 / 0.0", "\"x\"", "[]"] {
+            let mut parts: Vec<String> = cheap
+                .iter()
+                .filter(|c| !c.starts_with(&format!("{k}:")))
+                .cloned()
+                .collect();
+            parts.push(format!("{k}: {v}"));
+            out.push(format!("#{{ {} }}", parts.join(", ")));
+        }
+    }
+    out
+}
+
 fn non_finite(v: &Dynamic, depth: usize) -> bool {
     if depth > 6 {
         return false;
@@ -225,6 +271,15 @@ fn every_registered_function_survives_adversarial_arguments() {
                 let mut v = base.clone();
                 v[k] = a;
                 variants.push(v);
+            }
+            // Functions with a generated option table: each documented key in turn set to a
+            // huge, negative, NaN, wrong-type or empty value (on a cheap base).
+            if t == "map" {
+                for m in option_maps(&e.doc) {
+                    let mut v = base.clone();
+                    v[k] = m;
+                    variants.push(v);
+                }
             }
         }
         for args in variants {

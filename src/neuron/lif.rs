@@ -509,7 +509,21 @@ impl FiSimOptions {
                 "too many time steps (duration/dt > 1e10)",
             ));
         }
-        Ok(())
+        // About 1e9 neuron-steps per second on one core: refuse work of hours.
+        if steps * self.n as f64 > 1e12 {
+            return Err(Error::param(
+                "n",
+                self.n,
+                format!(
+                    "n x (duration + warmup) / dt = {:.2e} neuron-steps is more than 1e12 (hours of work): use fewer neurons or a shorter duration",
+                    steps * self.n as f64
+                ),
+            ));
+        }
+        crate::numerics::memory::reserve(
+            &format!("simulating {} independent neurons", self.n),
+            self.n as f64 * 32.0,
+        )
     }
 }
 
@@ -565,5 +579,33 @@ mod tests {
         }
         let l = Lif::new(20.0, 1.0, 0.0, 2.0).unwrap();
         assert!((l.rate(50.0, 3.0).unwrap() - 25.26).abs() < 0.005);
+    }
+}
+
+crate::options! {
+    /// Options of `Lif.simulate_rate` (the script form of [`FiSimOptions`]).
+    pub struct FiSimOpts {
+        /// independent neurons per input
+        n: crate::options::Count = crate::options::Count(100), "";
+        /// time step (exact Ornstein-Uhlenbeck update)
+        dt: crate::options::Num = crate::options::Num(0.01), "ms";
+        /// recorded time
+        duration: crate::options::Num = crate::options::Num(10_000.0), "ms";
+        /// discarded initial transient
+        warmup: crate::options::Num = crate::options::Num(200.0), "ms";
+        /// seed of the noise
+        seed: crate::options::Count = crate::options::Count(1), "";
+    }
+}
+
+impl From<&FiSimOpts> for FiSimOptions {
+    fn from(o: &FiSimOpts) -> FiSimOptions {
+        FiSimOptions {
+            n: o.n.0 as usize,
+            dt: o.dt.0,
+            duration: o.duration.0,
+            warmup: o.warmup.0,
+            seed: o.seed.0,
+        }
     }
 }

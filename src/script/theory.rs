@@ -5,7 +5,7 @@ use super::api::Api;
 use super::convert::{
     NumOrVec, Opts, RResult, count, err, fnum, map_of, num, num_vec, rt_err, to_array, to_matrix,
 };
-use crate::neuron::lif::FiSimOptions;
+use crate::neuron::lif::{FiSimOptions, FiSimOpts};
 use crate::neuron::powerlaw::{FitOptions, fit_lif, fit_power_law};
 use crate::neuron::{Lif, PowerLaw};
 use crate::numerics::timecourse::TimeCourse;
@@ -469,18 +469,10 @@ pub fn register(api: &mut Api) {
         "simulate_rate",
         &["mu: number|array", "sigma: number", "opts: map"],
         "map",
-        "F-I curve by direct simulation of independent neurons with white-noise input (exact OU update). Options: n (100), dt (0.01 ms), duration (10000 ms), warmup (200 ms), seed (1). Returns #{ mu, rate, sem }.\n\n```rhai\nlet r = lif().simulate_rate([30, 50], 3, #{ n: 20, duration: 1000, dt: 0.05 });\nprint(r.rate);\n```",
+        &format!("F-I curve by direct simulation of independent neurons with white-noise input (exact OU update). Returns #{{ mu, rate, sem }}.\n\n{}\n```rhai\nlet r = lif().simulate_rate([30, 50], 3, #{{ n: 20, duration: 1000, dt: 0.05 }});\nprint(r.rate);\n```", FiSimOpts::table()),
         |l: &mut Lif, mu: Dynamic, sigma: Dynamic, m: Map| -> RResult<Map> {
             const F: &str = "Lif.simulate_rate";
-            let o = Opts::new(&m, F, &["n", "dt", "duration", "warmup", "seed"])?;
-            let d = FiSimOptions::default();
-            let opts = FiSimOptions {
-                n: o.usize("n", d.n)?,
-                dt: o.f64("dt", d.dt)?,
-                duration: o.f64("duration", d.duration)?,
-                warmup: o.f64("warmup", d.warmup)?,
-                seed: o.usize("seed", 1)? as u64,
-            };
+            let opts = FiSimOptions::from(&from_map::<FiSimOpts>(&m, &[]).map_err(|e| rt_err(F, e))?);
             let s = num(&sigma, F, "sigma")?;
             let mus = match NumOrVec::read(&mu, F, "mu")? {
                 NumOrVec::One(x) => vec![x],
