@@ -742,3 +742,52 @@ crate::options! {
         every: crate::options::Count = crate::options::Count(10), "";
     }
 }
+
+crate::options! {
+    /// Options of `IzhMeanField.continuation` (the start state `x0` is read by the binding).
+    pub struct ContinuationOpts {
+        /// index of the population whose input current is the parameter
+        pop: crate::options::Count = crate::options::Count(0), "";
+        /// [lo, hi]: the branch stops when it leaves this interval (required)
+        range: Option<Vec<crate::options::Num>> = None, "pA";
+        /// initial and largest arclength step (scaled units), in (0, 10]
+        step: crate::options::Num = crate::options::Num(0.05), "";
+        /// most branch points, in [2, 1e7] (each keeps its state and eigenvalues)
+        max_points: crate::options::Count = crate::options::Count(20000), "";
+    }
+}
+
+impl ContinuationOpts {
+    /// The validated continuation settings.
+    pub fn build(&self) -> Result<Continuation> {
+        let range = match self.range.as_deref() {
+            Some([lo, hi]) => (lo.0, hi.0),
+            Some(other) => {
+                return Err(Error::param(
+                    "range",
+                    format!("{} values", other.len()),
+                    "must be [lo, hi] (pA)",
+                ));
+            }
+            None => return Err(Error::param("range", "none", "[lo, hi] (pA) is required")),
+        };
+        let step = self.step.0;
+        if !(step > 0.0 && step <= 10.0) {
+            return Err(Error::param("step", step, "must be in (0, 10]"));
+        }
+        let max_points = self.max_points.0;
+        if !(2..=10_000_000).contains(&max_points) {
+            return Err(Error::param(
+                "max_points",
+                max_points,
+                "must be in [2, 1e7] (each point keeps its state and eigenvalues)",
+            ));
+        }
+        Ok(Continuation {
+            pop: self.pop.0 as usize,
+            range,
+            step,
+            max_points: max_points as usize,
+        })
+    }
+}

@@ -7,10 +7,10 @@ use super::convert::{Opts, RResult, err, map_of, num_matrix, rt_err, to_array};
 use super::spiking::signal_of;
 use super::timecourse::extra_dynamic;
 use crate::izh::meanfield::STATE_KEYS;
-use crate::izh::meanfield::SimulateOpts as IzhSimulateOpts;
+use crate::izh::meanfield::{ContinuationOpts, SimulateOpts as IzhSimulateOpts};
 use crate::izh::network::IzhRunOpts;
 use crate::izh::network::{IzhRunOptions, run};
-use crate::izh::{CELL_TYPES, Continuation, IzhMeanField, IzhPop, Special};
+use crate::izh::{CELL_TYPES, IzhMeanField, IzhPop, Special};
 use crate::numerics::timecourse::{Extra, TimeCourse};
 use crate::options::{Documented, from_map};
 use crate::spiking::Signal;
@@ -333,34 +333,21 @@ pub fn register(api: &mut Api) {
         "continuation",
         &["opts: map"],
         "map",
-        "Steady-state branch in the input current of one population by pseudo-arclength continuation (both directions from the state reached at the model's inputs, or from x0), with fold and Hopf detection. Options: pop (index, 0), range ([lo, hi] pA, required), step (arclength step, 0.05), max_points (20000), x0 (state map). Returns #{ I (pA per point), pop_rates (Hz, [pop][point]), stable (per point), folds [#{ I, rates }], hopf [#{ I, rates, freq_hz }], complete (false when max_points or the step floor stopped the branch before it left range), stop_reason }.\n\n```rhai\nlet fs = izh_population(#{ type: \"FS\", delta: 0.5, g_gaba: 15, tau_gaba: 6 });\nlet mf = izh_mean_field(#{ populations: [fs], J: [[1]], I: [0] });\nprint(mf.continuation(#{ range: [0, 200] }).hopf);\n```",
+        &format!("Steady-state branch in the input current of one population by pseudo-arclength continuation (both directions from the state reached at the model's inputs, or from x0), with fold and Hopf detection. Also x0 (a state map to start from). Returns #{{ I (pA per point), pop_rates (Hz, [pop][point]), stable (per point), folds [#{{ I, rates }}], hopf [#{{ I, rates, freq_hz }}], complete (false when max_points or the step floor stopped the branch before it left range), stop_reason }}.\n\n{}\n```rhai\nlet fs = izh_population(#{{ type: \"FS\", delta: 0.5, g_gaba: 15, tau_gaba: 6 }});\nlet mf = izh_mean_field(#{{ populations: [fs], J: [[1]], I: [0] }});\nprint(mf.continuation(#{{ range: [0, 200] }}).hopf);\n```", ContinuationOpts::table()),
         |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
             const F: &str = "IzhMeanField.continuation";
-            let o = Opts::new(&opts, F, &["pop", "range", "step", "max_points", "x0"])?;
-            let pop = o.usize("pop", 0)?;
-            let range = o.opt_vec("range")?.ok_or_else(|| rt_err(F, "`range` [lo, hi] (pA) is required"))?;
-            if range.len() != 2 {
-                return Err(rt_err(F, "`range` must be [lo, hi] (pA)"));
-            }
-            let step = o.f64("step", 0.05)?;
-            if !(step > 0.0 && step <= 10.0) {
-                return Err(rt_err(F, format!("parameter `step` = {step} is invalid: must be in (0, 10]")));
-            }
-            let max_points = o.usize("max_points", 20000)?;
-            if !(2..=10_000_000).contains(&max_points) {
-                return Err(rt_err(
-                    F,
-                    format!("parameter `max_points` = {max_points} is invalid: must be in [2, 1e7] (each point keeps its state and eigenvalues, ~{} bytes)", 24 * 5 * m.pops.len() + 64),
-                ));
-            }
-            let x0 = match o.raw("x0") {
-                Some(_) => state_from(m, o.raw("x0"), F)?,
+            let c = from_map::<ContinuationOpts>(&opts, &["x0"])
+                .map_err(|e| rt_err(F, e))?
+                .build()
+                .map_err(err(F))?;
+            let x0 = match opts.get("x0") {
+                Some(v) => state_from(m, Some(v), F)?,
                 None => m.settle(&m.initial_state()).ok_or_else(|| {
                     rt_err(F, "no steady state reached from rest at the model's inputs; give x0 near a steady state or change I")
                 })?,
             };
             let b = m
-                .continuation(&x0, &Continuation { pop, range: (range[0], range[1]), step, max_points })
+                .continuation(&x0, &c)
                 .map_err(err(F))?;
             let p = m.pops.len();
             let rates: Array = (0..p)
