@@ -404,3 +404,16 @@ fn misleading_messages_now_name_the_problem() {
     assert!(!f.exists(), "no blank file is written");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Connectivity of an absurd network is refused before any allocation, whoever asks for it
+/// (issue 18: `network_params(#{N: [1e9, 1e9]})` printed 6.4e17 synapses, then aborted).
+#[test]
+fn absurd_connectivity_is_refused_up_front() {
+    let t0 = std::time::Instant::now();
+    let e = err_of("lif_network(network_params(#{N: [1e9, 1e9]})).connectivity(1)");
+    assert!(e.contains("memory limit") && e.contains("synapses"), "{e}");
+    let e =
+        err_of("lif_network(network_params(#{N: [200000, 50000]})).run(#{ mu: 19, duration: 10 })");
+    assert!(e.contains("memory limit"), "{e}");
+    assert!(t0.elapsed().as_secs_f64() < 5.0);
+}

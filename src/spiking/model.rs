@@ -566,6 +566,19 @@ pub fn build_csr(spec: &NetSpec, proj_id: usize, seed: u64, dt: f64) -> Result<C
         .ok_or_else(|| Error::param("projection", proj_id, "no such projection"))?;
     let n_pre = spec.source_size(pr.pre)?;
     let n_post = spec.pops[pr.post].n;
+    // Every caller (runs, `connectivity(seed)`, benchmarks) gets the same memory check.
+    let one = NetSpec {
+        projections: vec![pr.clone()],
+        ..spec.clone()
+    };
+    crate::numerics::memory::reserve(
+        &format!(
+            "the projection {} ({:.3e} synapses)",
+            spec.projection_name(pr),
+            one.expected_synapses()
+        ),
+        one.connectivity_bytes(dt),
+    )?;
     if let Rule::Sonet { .. } = pr.rule {
         return build_sonet_csr(pr, proj_id, n_post, n_pre, seed, dt);
     }
