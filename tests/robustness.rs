@@ -412,8 +412,9 @@ fn absurd_connectivity_is_refused_up_front() {
     let t0 = std::time::Instant::now();
     let e = err_of("lif_network(network_params(#{N: [1e9, 1e9]})).connectivity(1)");
     assert!(e.contains("memory limit") && e.contains("synapses"), "{e}");
-    let e =
-        err_of("lif_network(network_params(#{N: [200000, 50000]})).run(#{ mu: 19, duration: 10 })");
+    let e = err_of(
+        "lif_network(network_params(#{N: [20000000, 5000000]})).run(#{ mu: 19, duration: 10 })",
+    );
     assert!(e.contains("memory limit"), "{e}");
     assert!(t0.elapsed().as_secs_f64() < 5.0);
 }
