@@ -233,3 +233,35 @@ fn three_population_search_finds_states_with_silent_populations() {
     }
     assert!(checked >= 10, "only {checked} reference states checked");
 }
+
+/// Fig 2B peak control lives in the domain: J_EI x f and J_IE / f, so r J_EI (driven with
+/// r / f) and ν_I at the peak are unchanged; a bad factor or a non-E–I network is an error.
+#[test]
+fn peak_control_scales_the_cross_couplings() {
+    let n = net([[2.0, 12.0], [10.0, 1.0]]);
+    let m = n.peak_control(1.25).unwrap();
+    assert_eq!(m.j[0][1], 12.0 * 1.25);
+    assert_eq!(m.j[1][0], 10.0 / 1.25);
+    assert_eq!((m.j[0][0], m.j[1][1]), (2.0, 1.0));
+    assert!((m.det() - n.det()).abs() < 1e-12, "det J is invariant");
+    assert!(n.peak_control(0.0).is_err() && n.peak_control(f64::NAN).is_err());
+    let (fe, fi) = laws_rounded();
+    let three = Ssn::new(
+        vec![fe, fi, fi],
+        vec![vec![1.0; 3]; 3],
+        vec![
+            ssnlab::rate::PopKind::E,
+            ssnlab::rate::PopKind::I,
+            ssnlab::rate::PopKind::I,
+        ],
+        None,
+    )
+    .unwrap();
+    assert!(
+        three
+            .peak_control(1.25)
+            .unwrap_err()
+            .to_string()
+            .contains("E-I pair")
+    );
+}

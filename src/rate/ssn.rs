@@ -160,6 +160,25 @@ impl Ssn {
         )
     }
 
+    /// Fig 2B peak control of an E–I pair: J_EI → f J_EI and J_IE → J_IE / f (drive it with
+    /// r / f). This keeps r J_EI, hence ν_I at the peak, and raises the E peak for f > 1.
+    pub fn peak_control(&self, f: f64) -> Result<Ssn> {
+        if !(f.is_finite() && f > 0.0) {
+            return Err(Error::param("f", f, "must be a finite factor > 0"));
+        }
+        if !self.is_ei() {
+            return Err(Error::param(
+                "network",
+                format!("{} populations", self.size()),
+                "peak control needs an E-I pair",
+            ));
+        }
+        let mut m = self.clone();
+        m.j[0][1] *= f;
+        m.j[1][0] /= f;
+        Ok(m)
+    }
+
     /// Number of populations.
     pub fn size(&self) -> usize {
         self.f.len()

@@ -799,13 +799,7 @@ pub fn register(api: &mut Api) {
         "Fig 2B peak control: J_EI -> f J_EI and J_IE -> J_IE / f (use with r / f). Keeps r J_EI, hence nu_I at the peak, and raises the E peak for f > 1.\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nprint(net.peak_control(1.25).peak(0.8, 0, 50).nu_e);   // ~3.35 Hz\n```",
         |n: &mut Ssn, f: Dynamic| -> RResult<Ssn> {
             let f = num(&f, "Ssn.peak_control", "f")?;
-            if !(f.is_finite() && f > 0.0 && n.is_ei()) {
-                return Err(rt_err("Ssn.peak_control", format!("parameter `f` = {f} is invalid: must be > 0 (and the network an E-I pair)")));
-            }
-            let mut m = n.clone();
-            m.j[0][1] *= f;
-            m.j[1][0] /= f;
-            Ok(m)
+            n.peak_control(f).map_err(err("Ssn.peak_control"))
         },
     );
     api.method(
