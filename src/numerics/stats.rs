@@ -1,5 +1,17 @@
 //! Analysis of recorded activity: smoothing, autocorrelation timescale, summary statistics.
 
+/// `n` evenly spaced numbers from `a` to `b`, both included (numpy's linspace): empty for
+/// n = 0, `[a]` for n = 1.
+pub fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
+    match n {
+        0 => vec![],
+        1 => vec![a],
+        _ => (0..n)
+            .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+            .collect(),
+    }
+}
+
 /// Mean of the finite values (NaN if there are none).
 pub fn nanmean(x: &[f64]) -> f64 {
     let (s, n) = x

@@ -747,17 +747,14 @@ impl Ssn {
                 .collect()
         };
         let norm = |r: &[f64]| r.iter().map(|x| x * x).sum::<f64>().sqrt();
+        // Residuals are judged against the size of the terms: 1 + |z| + Σ |μ_ext − b|.
+        let drive: f64 = act.iter().map(|&x| (mu_ext[x] - self.f[x].b).abs()).sum();
+        let scale = |z: &[f64]| 1.0 + norm(z) + drive;
         let mut z = z0.to_vec();
         let mut r = g(&z);
         for _ in 0..200 {
             let nr = norm(&r);
-            let scale = 1.0
-                + norm(&z)
-                + act
-                    .iter()
-                    .map(|&x| (mu_ext[x] - self.f[x].b).abs())
-                    .sum::<f64>();
-            if nr < 1e-13 * scale {
+            if nr < 1e-13 * scale(&z) {
                 break;
             }
             let jac = DMatrix::from_fn(k, k, |i, j| {
@@ -791,13 +788,7 @@ impl Ssn {
                 return None;
             }
         }
-        let scale = 1.0
-            + norm(&z)
-            + act
-                .iter()
-                .map(|&x| (mu_ext[x] - self.f[x].b).abs())
-                .sum::<f64>();
-        let converged = norm(&r) < 1e-9 * scale;
+        let converged = norm(&r) < 1e-9 * scale(&z);
         if !converged || z.iter().any(|&x| x <= 0.0) {
             return None;
         }

@@ -2,6 +2,7 @@
 
 use super::api::Api;
 use super::convert::{RResult, count, fnum, num, num_vec, rt_err, to_array};
+use crate::numerics::stats::linspace;
 use rhai::{Array, Dynamic};
 
 /// Text of `ssnlab doc units`.
@@ -26,16 +27,6 @@ let ms = 1.0;              // times are plain numbers in ms
 let tau = 20 * ms;
 print(`V_inf for mu = 50 mV/s: ${50.0 * tau / 1000.0} mV`);
 ```";
-
-fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
-    match n {
-        0 => vec![],
-        1 => vec![a],
-        _ => (0..n)
-            .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
-            .collect(),
-    }
-}
 
 fn reduce(v: &Dynamic, func: &'static str, f: impl Fn(&[f64]) -> f64) -> RResult<f64> {
     let xs = num_vec(v, func, "xs")?;

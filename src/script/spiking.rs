@@ -1187,11 +1187,7 @@ pub fn register(api: &mut Api) {
         "",
         "Saves the population-rate figure to `path` (.png or .svg).",
         |r: &mut SimResult, path: &str| -> RResult<()> {
-            let mut fig = crate::plot::Figure::single(
-                super::timecourse::rate_plot(&r.res.time_course()),
-                (800, 500),
-            );
-            super::output::save_fig(&mut fig, path, &Map::new(), "SimResult.plot")
+            super::timecourse::save_rate_plot(&r.res.time_course(), path, "SimResult.plot")
         },
     );
     api.get(

@@ -52,7 +52,7 @@ fn grid3(
     default: Option<(f64, f64, usize)>,
 ) -> RResult<Option<Vec<f64>>> {
     let Some(v) = o.raw(key) else {
-        return Ok(default.map(|(a, b, n)| lin(a, b, n)));
+        return Ok(default.map(|(a, b, n)| crate::numerics::stats::linspace(a, b, n)));
     };
     let g = num_vec(v, func, key)?;
     if g.len() == 1 {
@@ -67,7 +67,11 @@ fn grid3(
             ),
         ));
     }
-    Ok(Some(lin(g[0], g[1], g[2] as usize)))
+    Ok(Some(crate::numerics::stats::linspace(
+        g[0],
+        g[1],
+        g[2] as usize,
+    )))
 }
 
 /// A power-law value at a finite input, or an error that says why there is none (a
@@ -86,16 +90,6 @@ fn finite_law(func: &str, mu: f64, value: f64) -> RResult<f64> {
         ));
     }
     Ok(value)
-}
-
-fn lin(a: f64, b: f64, n: usize) -> Vec<f64> {
-    if n <= 1 {
-        vec![a]
-    } else {
-        (0..n)
-            .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
-            .collect()
-    }
 }
 
 fn state_map(s: &SteadyState) -> Map {
@@ -898,7 +892,7 @@ pub fn register(api: &mut Api) {
                 }
             }
             if axes.is_empty() {
-                axes = vec![("mu", lin(0.0, 50.0, 101)), ("r", lin(0.0, 5.0, 101))];
+                axes = vec![("mu", crate::numerics::stats::linspace(0.0, 50.0, 101)), ("r", crate::numerics::stats::linspace(0.0, 5.0, 101))];
             }
             if axes.len() != 2 {
                 return Err(rt_err(F, format!("exactly two axes ([lo, hi, n]) are needed, got {}", axes.len())));

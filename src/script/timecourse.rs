@@ -53,6 +53,13 @@ pub fn rate_plot(tc: &TimeCourse) -> Plot {
     p
 }
 
+/// Saves the population-rate figure of `tc` to `path` (.png or .svg); `func` names the caller
+/// in errors.
+pub fn save_rate_plot(tc: &TimeCourse, path: &str, func: &str) -> RResult<()> {
+    let mut fig = crate::plot::Figure::single(rate_plot(tc), (800, 500));
+    super::output::save_fig(&mut fig, path, &Map::new(), func)
+}
+
 /// Registers the TimeCourse type.
 pub fn register(api: &mut Api) {
     api.ty::<TimeCourse>(
@@ -219,8 +226,7 @@ pub fn register(api: &mut Api) {
         "",
         "Saves the population-rate figure to `path` (.png or .svg).",
         |tc: &mut TimeCourse, path: &str| -> RResult<()> {
-            let mut fig = crate::plot::Figure::single(rate_plot(tc), (800, 500));
-            super::output::save_fig(&mut fig, path, &Map::new(), "TimeCourse.plot")
+            save_rate_plot(tc, path, "TimeCourse.plot")
         },
     );
 }

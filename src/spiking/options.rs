@@ -205,16 +205,7 @@ impl SweepOpts {
                         "must be [lo, hi, n] with n a whole number in 1 ..= 2e7",
                     ));
                 }
-                let n = g[2] as usize;
-                (0..n)
-                    .map(|i| {
-                        if n == 1 {
-                            g[0]
-                        } else {
-                            g[0] + (g[1] - g[0]) * i as f64 / (n - 1) as f64
-                        }
-                    })
-                    .collect()
+                crate::numerics::stats::linspace(g[0], g[1], g[2] as usize)
             }
             (Some(_), Some(_)) => {
                 return Err(Error::param(
