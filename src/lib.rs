@@ -5,6 +5,7 @@
 //! modules never depend on Rhai.
 
 pub mod connectivity;
+pub mod docs;
 pub mod error;
 pub mod repl;
 pub mod script;

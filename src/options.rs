@@ -133,6 +133,7 @@ macro_rules! options {
         $(#[$meta])*
         #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
         #[serde(deny_unknown_fields, default)]
+        #[allow(non_snake_case)]
         $vis struct $name {
             $(
                 $(#[doc = $doc])+
@@ -147,14 +148,15 @@ macro_rules! options {
         impl $crate::options::Documented for $name {
             fn fields() -> Vec<$crate::options::OptionDoc> {
                 let json = serde_json::to_value(Self::default()).unwrap_or_default();
-                vec![$(
+                vec![$({
+                    let key = stringify!($field).trim_start_matches("r#");
                     $crate::options::OptionDoc {
-                        key: stringify!($field),
+                        key,
                         unit: $unit,
                         doc: concat!($($doc),+).trim_ascii(),
-                        default: $crate::options::show(&json[stringify!($field)]),
-                    },
-                )*]
+                        default: $crate::options::show(&json[key]),
+                    }
+                },)*]
             }
         }
     };
@@ -182,6 +184,11 @@ where
         let path = e.path().to_string();
         let inner = e.inner().to_string();
         let inner = clean(inner.trim_start_matches("Syntax error: "));
+        if path.contains('.') || path.contains('[') {
+            // A nested option (an entry of `populations`, `connections`, ...): serde's message
+            // already lists the valid keys of that entry.
+            return format!("option `{path}` is invalid: {inner}");
+        }
         let mut keys: Vec<&str> = T::fields().iter().map(|f| f.key).collect();
         keys.extend(extra.iter().copied());
         keys.sort_unstable();

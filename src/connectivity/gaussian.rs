@@ -287,6 +287,47 @@ pub fn loadings(n: usize, sigma: f64, t: MotifTargets) -> Result<(f64, f64, f64)
     Ok((kc, kd, rho))
 }
 
+/// The statistics a Gaussian motif construction has in expectation (its latent field).
+pub struct Predicted {
+    sizes: Vec<usize>,
+    field: super::Field,
+}
+
+impl GaussianMotifs {
+    /// Expected block and motif statistics (normalise with
+    /// [`super::stats::RawStats::normalised`]).
+    pub fn predicted(&self) -> Predicted {
+        Predicted {
+            sizes: self.sizes.clone(),
+            field: self.field(),
+        }
+    }
+}
+
+impl super::stats::RawStats for Predicted {
+    fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+    fn mean(&self, a: usize, b: usize) -> f64 {
+        self.field.blocks[a][b].mean
+    }
+    fn var(&self, a: usize, b: usize) -> f64 {
+        self.field.var(a, b)
+    }
+    fn recip_cov(&self, a: usize, b: usize) -> f64 {
+        self.field.recip_cov(a, b)
+    }
+    fn conv_cov(&self, a: usize, b: usize, c: usize) -> f64 {
+        self.field.conv_cov(a, b, c)
+    }
+    fn div_cov(&self, b: usize, a: usize, c: usize) -> f64 {
+        self.field.div_cov(b, a, c)
+    }
+    fn chain_cov(&self, a: usize, b: usize, c: usize) -> f64 {
+        self.field.chain_cov(a, b, c)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,10 +8,12 @@
 //! - [`gaussian`]: weighted Gaussian networks with block means, variances and motif loadings
 //!   (reference B.2.1);
 //! - [`sonet`]: binary second-order networks with prescribed motif frequencies (B.2.2);
-//! - [`stats`]: achieved block and motif statistics of a sampled matrix.
+//! - [`stats`]: achieved block and motif statistics of a sampled matrix;
+//! - [`options`]: the generators' options (`motif_gaussian`, `sonet`).
 
 pub mod field;
 pub mod gaussian;
+pub mod options;
 pub mod sonet;
 pub mod stats;
 

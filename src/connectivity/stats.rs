@@ -36,6 +36,95 @@ pub struct BlockStats {
     pub chain_cov: Vec<Vec<Vec<f64>>>,
 }
 
+/// Block statistics of a weighted matrix normalised as in reference B.2.1: means and
+/// variances times N, the reciprocal correlation, and conv/div/chain covariances over
+/// √(var·var), times N (indices as in [`BlockStats`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalised {
+    /// N · mean[α][β].
+    pub mean_n: Vec<Vec<f64>>,
+    /// N · var[α][β].
+    pub var_n: Vec<Vec<f64>>,
+    /// Reciprocal correlation[α][β].
+    pub recip: Vec<Vec<f64>>,
+    /// N · conv[α][β][γ] / (sd_αβ sd_αγ).
+    pub conv_n: Vec<Vec<Vec<f64>>>,
+    /// N · div[β][α][γ] / (sd_αβ sd_γβ).
+    pub div_n: Vec<Vec<Vec<f64>>>,
+    /// N · chain[α][β][γ] / (sd_αβ sd_βγ).
+    pub chain_n: Vec<Vec<Vec<f64>>>,
+}
+
+/// Raw covariances as functions of the block indices (so predicted statistics need not be
+/// tabulated first).
+pub trait RawStats {
+    /// Population sizes.
+    fn sizes(&self) -> &[usize];
+    /// Block mean.
+    fn mean(&self, a: usize, b: usize) -> f64;
+    /// Block variance.
+    fn var(&self, a: usize, b: usize) -> f64;
+    /// Reciprocal covariance.
+    fn recip_cov(&self, a: usize, b: usize) -> f64;
+    /// Convergent covariance (shared post in a).
+    fn conv_cov(&self, a: usize, b: usize, c: usize) -> f64;
+    /// Divergent covariance (shared pre in b).
+    fn div_cov(&self, b: usize, a: usize, c: usize) -> f64;
+    /// Chain covariance (c -> b -> a).
+    fn chain_cov(&self, a: usize, b: usize, c: usize) -> f64;
+
+    /// The statistics normalised by the variances (see [`Normalised`]).
+    fn normalised(&self) -> Normalised {
+        let p = self.sizes().len();
+        let n = self.sizes().iter().sum::<usize>() as f64;
+        let sd = |a: usize, b: usize| self.var(a, b).max(1e-300).sqrt();
+        let m2 = |g: &dyn Fn(usize, usize) -> f64| -> Vec<Vec<f64>> {
+            (0..p).map(|a| (0..p).map(|b| g(a, b)).collect()).collect()
+        };
+        let m3 = |g: &dyn Fn(usize, usize, usize) -> f64| -> Vec<Vec<Vec<f64>>> {
+            (0..p)
+                .map(|a| {
+                    (0..p)
+                        .map(|b| (0..p).map(|c| g(a, b, c)).collect())
+                        .collect()
+                })
+                .collect()
+        };
+        Normalised {
+            mean_n: m2(&|a, b| self.mean(a, b) * n),
+            var_n: m2(&|a, b| self.var(a, b) * n),
+            recip: m2(&|a, b| self.recip_cov(a, b) / (sd(a, b) * sd(b, a))),
+            conv_n: m3(&|a, b, c| self.conv_cov(a, b, c) / (sd(a, b) * sd(a, c)) * n),
+            div_n: m3(&|b, a, c| self.div_cov(b, a, c) / (sd(a, b) * sd(c, b)) * n),
+            chain_n: m3(&|a, b, c| self.chain_cov(a, b, c) / (sd(a, b) * sd(b, c)) * n),
+        }
+    }
+}
+
+impl RawStats for BlockStats {
+    fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+    fn mean(&self, a: usize, b: usize) -> f64 {
+        self.mean[a][b]
+    }
+    fn var(&self, a: usize, b: usize) -> f64 {
+        self.var[a][b]
+    }
+    fn recip_cov(&self, a: usize, b: usize) -> f64 {
+        self.recip_cov[a][b]
+    }
+    fn conv_cov(&self, a: usize, b: usize, c: usize) -> f64 {
+        self.conv_cov[a][b][c]
+    }
+    fn div_cov(&self, b: usize, a: usize, c: usize) -> f64 {
+        self.div_cov[b][a][c]
+    }
+    fn chain_cov(&self, a: usize, b: usize, c: usize) -> f64 {
+        self.chain_cov[a][b][c]
+    }
+}
+
 /// Measures [`BlockStats`] of the N × N matrix `get(i, j)` with consecutive populations of
 /// the given sizes (diagonal ignored).
 pub fn block_stats(sizes: &[usize], get: impl Fn(usize, usize) -> f64 + Sync) -> BlockStats {

@@ -368,3 +368,76 @@ mod tests {
         assert_eq!(read_npy(&q).unwrap(), (vec![3], vec![1., 2., 3.]));
     }
 }
+
+/// Finds `name` (relative to a data folder) in `$SSNLAB_DATA`, `./data`, the folders above the
+/// executable, or the source tree the binary was built from.
+pub fn find_reference_data(name: &str) -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    let rel = std::path::Path::new(name);
+    if rel.is_absolute() || name.split(['/', '\\']).any(|c| c == "..") {
+        return None;
+    }
+    let mut roots: Vec<PathBuf> = Vec::new();
+    if let Ok(d) = std::env::var("SSNLAB_DATA") {
+        roots.push(PathBuf::from(d));
+    }
+    roots.push(PathBuf::from("data"));
+    if let Ok(exe) = std::env::current_exe() {
+        roots.extend(exe.ancestors().skip(1).take(4).map(|a| a.join("data")));
+    }
+    roots.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"));
+    roots.into_iter().map(|r| r.join(rel)).find(|p| p.is_file())
+}
+
+/// Formats `x` with `digits` significant digits, %g style.
+pub fn fmt_sig(x: f64, digits: usize) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let e = x.abs().log10().floor() as i32;
+    if !(-5..=15).contains(&e) {
+        let s = format!("{:.*e}", digits.saturating_sub(1), x);
+        // trim zeros in the mantissa: 1.500e3 -> 1.5e3
+        if let Some((m, ex)) = s.split_once('e') {
+            let m = if m.contains('.') {
+                m.trim_end_matches('0').trim_end_matches('.')
+            } else {
+                m
+            };
+            return format!("{m}e{ex}");
+        }
+        return s;
+    }
+    let decimals = digits as i32 - 1 - e;
+    if decimals < 0 {
+        let q = 10f64.powi(-decimals);
+        return format!("{:.0}", (x / q).round() * q);
+    }
+    let decimals = decimals as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod fmt_tests {
+    use super::fmt_sig;
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(fmt_sig(3.5499999999999954, 4), "3.55");
+        assert_eq!(fmt_sig(10.935650802945322, 4), "10.94");
+        assert_eq!(fmt_sig(0.0, 3), "0");
+        assert_eq!(fmt_sig(-2.0, 3), "-2");
+        assert_eq!(fmt_sig(1234567.0, 3), "1230000");
+        assert_eq!(fmt_sig(1.0e-120, 3), "1e-120");
+        assert_eq!(fmt_sig(2.5e20, 3), "2.5e20");
+        assert_eq!(fmt_sig(0.000123456, 3), "0.000123");
+    }
+}

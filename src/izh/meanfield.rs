@@ -86,6 +86,23 @@ pub struct Branch {
     pub truncated: Vec<String>,
 }
 
+impl Branch {
+    /// Rates in Hz along the branch, [population][point] (the state holds 1/ms).
+    pub fn rates_hz(&self) -> Vec<Vec<f64>> {
+        let p = self.points.first().map_or(0, |b| b.x.len() / NVAR);
+        (0..p)
+            .map(|q| self.points.iter().map(|b| b.x[NVAR * q] * 1000.0).collect())
+            .collect()
+    }
+}
+
+impl SpecialPoint {
+    /// Rates in Hz per population at this point.
+    pub fn rates_hz(&self) -> Vec<f64> {
+        self.x.chunks(NVAR).map(|c| c[0] * 1000.0).collect()
+    }
+}
+
 /// Options of the continuation.
 #[derive(Debug, Clone)]
 pub struct Continuation {

@@ -9,6 +9,7 @@ pub mod meanfield;
 pub mod network;
 
 use crate::error::{Error, Result};
+use crate::options::Num;
 
 pub use meanfield::{Branch, BranchPoint, Continuation, IzhMeanField, Special};
 
@@ -57,6 +58,106 @@ pub struct IzhPop {
 
 /// Names of the built-in cell types.
 pub const CELL_TYPES: [&str; 4] = ["RS", "FS", "LTS", "IB"];
+
+crate::options! {
+    /// Options of `izh_population`: a cell type with parameters replaced.
+    pub struct IzhPopOpts {
+        /// cell type to start from: "RS", "FS", "LTS", ...
+        r#type: String = "RS".to_string(), "";
+        /// name (none: the type)
+        name: Option<String> = None, "";
+        /// membrane capacitance
+        C: Option<Num> = None, "pF";
+        /// gain of the quadratic current
+        k: Option<Num> = None, "nS/mV";
+        /// resting potential
+        v_r: Option<Num> = None, "mV";
+        /// centre of the Lorentzian threshold distribution
+        v_theta: Option<Num> = None, "mV";
+        /// half-width of the threshold distribution
+        delta: Option<Num> = None, "mV";
+        /// recovery rate
+        a: Option<Num> = None, "1/ms";
+        /// recovery sensitivity
+        b: Option<Num> = None, "nS";
+        /// recovery jump per spike
+        d: Option<Num> = None, "pA";
+        /// AMPA conductance
+        g_ampa: Option<Num> = None, "nS";
+        /// GABA conductance
+        g_gaba: Option<Num> = None, "nS";
+        /// AMPA decay time
+        tau_ampa: Option<Num> = None, "ms";
+        /// GABA decay time
+        tau_gaba: Option<Num> = None, "ms";
+        /// AMPA reversal potential
+        e_ampa: Option<Num> = None, "mV";
+        /// GABA reversal potential
+        e_gaba: Option<Num> = None, "mV";
+        /// spike peak (spiking network)
+        v_peak: Option<Num> = None, "mV";
+        /// reset (spiking network)
+        v_reset: Option<Num> = None, "mV";
+        /// excitatory (AMPA onto targets) or inhibitory (GABA); none: the type's
+        excitatory: Option<bool> = None, "";
+    }
+}
+
+impl IzhPopOpts {
+    /// The population (validated).
+    pub fn population(&self) -> Result<IzhPop> {
+        let mut p = IzhPop::cell_type(&self.r#type)?;
+        if let Some(n) = &self.name {
+            p.name = n.clone();
+        }
+        let fields: [(Option<Num>, &mut f64); 16] = [
+            (self.C, &mut p.c),
+            (self.k, &mut p.k),
+            (self.v_r, &mut p.v_r),
+            (self.v_theta, &mut p.v_theta),
+            (self.delta, &mut p.delta),
+            (self.a, &mut p.a),
+            (self.b, &mut p.b),
+            (self.d, &mut p.d),
+            (self.g_ampa, &mut p.g_ampa),
+            (self.g_gaba, &mut p.g_gaba),
+            (self.tau_ampa, &mut p.tau_ampa),
+            (self.tau_gaba, &mut p.tau_gaba),
+            (self.e_ampa, &mut p.e_ampa),
+            (self.e_gaba, &mut p.e_gaba),
+            (self.v_peak, &mut p.v_peak),
+            (self.v_reset, &mut p.v_reset),
+        ];
+        for (v, slot) in fields {
+            if let Some(v) = v {
+                *slot = v.0;
+            }
+        }
+        p.excitatory = self.excitatory.unwrap_or(p.excitatory);
+        p.validate()?;
+        Ok(p)
+    }
+}
+
+impl std::fmt::Display for IzhPop {
+    /// The REPL preview of a population.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "IzhPop({}: C={} pF, k={}, v_r={} mV, v_theta={} mV, delta={} mV, a={}, b={}, d={}, {})",
+            self.name,
+            self.c,
+            self.k,
+            self.v_r,
+            self.v_theta,
+            self.delta,
+            self.a,
+            self.b,
+            self.d,
+            if self.excitatory { "E" } else { "I" }
+        )
+    }
+}
 
 impl IzhPop {
     /// A named cell type with the reference parameters (Izhikevich 2007 as used by Gast et al.

@@ -223,6 +223,54 @@ pub fn thresholds(pop: &IzhPop, n: usize, how: &Thresholds, seed: u64) -> Result
 
 /// Simulates the all-to-all network of `pops` with weights `j[post][pre]`.
 pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunResult> {
+    let nsteps = check_run(pops, j, o)?;
+    let p = pops.len();
+    let dt = o.dt;
+    let bin_steps = ((o.bin / dt).round() as usize).max(1);
+    let nbins = nsteps.div_ceil(bin_steps);
+    let mut st = State::new(pops, j, o)?;
+    let mut rates = vec![vec![0.0; nbins]; p];
+    let mut vmean = vec![vec![0.0; nbins]; p];
+    let mut r_now = vec![0.0; p];
+    let start = std::time::Instant::now();
+    let mut t_end = 0.0;
+    let mut termination = Termination::Finished;
+    for step in 0..nsteps {
+        if step % 1000 == 0 && crate::numerics::context::interrupted() {
+            termination = Termination::Interrupted { t: t_end };
+            break;
+        }
+        let t = step as f64 * dt;
+        let b = step / bin_steps;
+        for (k, q) in pops.iter().enumerate() {
+            let (nsp, vsum) = st.update(k, q, o.input[k].at(t), o);
+            let n = o.n[k] as f64;
+            r_now[k] = nsp as f64 / (n * dt); // 1/ms
+            let vm = vsum / n;
+            if o.global_u {
+                st.u_glob[k] +=
+                    dt * (q.a * (q.b * (vm - q.v_r) - st.u_glob[k])) + q.d * nsp as f64 / n;
+            }
+            rates[k][b] += nsp as f64;
+            vmean[k][b] += vm;
+        }
+        st.sparse_gates(pops, dt);
+        st.gates(pops, j, &r_now, dt);
+        t_end = t + dt;
+    }
+    let t = normalise_bins(&mut rates, &mut vmean, &o.n, t_end, dt, bin_steps);
+    Ok(IzhRunResult {
+        t,
+        rates,
+        v_mean: vmean,
+        t_end,
+        wall_s: start.elapsed().as_secs_f64(),
+        termination,
+    })
+}
+
+/// Checks the options of a run (and its memory); returns the number of steps.
+fn check_run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<usize> {
     let p = pops.len();
     if o.n.len() != p || o.input.len() != p || o.thresholds.len() != p {
         return Err(Error::Shape(format!(
@@ -268,8 +316,7 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
         ));
     }
     let nsteps = nsteps_f as usize;
-    let bin_steps = ((o.bin / o.dt).round() as usize).max(1);
-    let nbins = nsteps.div_ceil(bin_steps);
+    let nbins = nsteps.div_ceil(((o.bin / o.dt).round() as usize).max(1));
     let n_total: f64 = o.n.iter().map(|&n| n as f64).sum();
     let synapses: f64 = match &o.sparse {
         Some(sp) => (0..p)
@@ -286,163 +333,199 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
         &format!("an Izhikevich network run ({n_total:.0} neurons, {synapses:.3e} synapses)"),
         n_total * 48.0 + synapses * 8.0 + nbins as f64 * p as f64 * 16.0,
     )?;
-    let mut theta = Vec::with_capacity(p);
-    let mut v = Vec::with_capacity(p);
-    for (k, q) in pops.iter().enumerate() {
-        theta.push(thresholds(
-            q,
-            o.n[k],
-            &o.thresholds[k],
-            o.seed.wrapping_add(k as u64),
-        )?);
-        v.push(vec![q.v_r; o.n[k]]);
+    Ok(nsteps)
+}
+
+/// Binned spike counts and V sums to rates (Hz) and mean V over the bins reached; returns the
+/// bin centres (ms).
+fn normalise_bins(
+    rates: &mut [Vec<f64>],
+    vmean: &mut [Vec<f64>],
+    n: &[usize],
+    t_end: f64,
+    dt: f64,
+    bin_steps: usize,
+) -> Vec<f64> {
+    let done = (t_end / dt).round() as usize;
+    let used_bins = done.div_ceil(bin_steps);
+    let mut t = Vec::with_capacity(used_bins);
+    for b in 0..used_bins {
+        let s0 = b * bin_steps;
+        let s1 = ((b + 1) * bin_steps).min(done);
+        let len = (s1 - s0) as f64;
+        t.push((s0 as f64 + 0.5 * len) * dt);
+        for k in 0..rates.len() {
+            rates[k][b] *= 1000.0 / (n[k] as f64 * len * dt);
+            vmean[k][b] /= len;
+        }
     }
-    let mut u_glob = vec![0.0; p];
-    let mut u_n: Vec<Vec<f64>> = if o.global_u {
-        Vec::new()
-    } else {
-        o.n.iter().map(|&n| vec![0.0; n]).collect()
-    };
-    let mut sa = vec![0.0; p];
-    let mut sg = vec![0.0; p];
-    let sparse = match &o.sparse {
-        Some(sp) => Some(build_sparse(&o.n, j, sp)?),
-        None => None,
-    };
-    // per-neuron gates (sparse coupling only) and this step's spiking neurons
-    let mut psa: Vec<Vec<f64>> =
-        o.n.iter()
-            .map(|&n| {
-                if sparse.is_some() {
-                    vec![0.0; n]
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
-    let mut psg: Vec<Vec<f64>> = psa.clone();
-    let mut fired: Vec<Vec<u32>> = vec![Vec::new(); p];
-    let mut rates = vec![vec![0.0; nbins]; p];
-    let mut vmean = vec![vec![0.0; nbins]; p];
-    let mut spikes = vec![0usize; p];
-    let mut r_now = vec![0.0; p];
-    let dt = o.dt;
-    let start = std::time::Instant::now();
-    let mut t_end = 0.0;
-    let mut termination = Termination::Finished;
-    for step in 0..nsteps {
-        if step % 1000 == 0 && crate::numerics::context::interrupted() {
-            termination = Termination::Interrupted { t: t_end };
-            break;
-        }
-        let t = step as f64 * dt;
-        let b = step / bin_steps;
+    for (r, v) in rates.iter_mut().zip(vmean.iter_mut()) {
+        r.truncate(used_bins);
+        v.truncate(used_bins);
+    }
+    t
+}
+
+/// The state of a network run: thresholds, membrane potentials, recovery variables, gates.
+struct State {
+    theta: Vec<Vec<f64>>,
+    v: Vec<Vec<f64>>,
+    u_glob: Vec<f64>,
+    u_n: Vec<Vec<f64>>,
+    sa: Vec<f64>,
+    sg: Vec<f64>,
+    sparse: Option<Vec<Vec<Option<Csr>>>>,
+    /// Per-neuron gates (sparse coupling only).
+    psa: Vec<Vec<f64>>,
+    psg: Vec<Vec<f64>>,
+    /// This step's spiking neurons (sparse coupling only).
+    fired: Vec<Vec<u32>>,
+}
+
+impl State {
+    fn new(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<State> {
+        let p = pops.len();
+        let mut theta = Vec::with_capacity(p);
+        let mut v = Vec::with_capacity(p);
         for (k, q) in pops.iter().enumerate() {
-            let i_ext = o.input[k].at(t);
-            let (gsa, gsg) = (q.g_ampa * sa[k], q.g_gaba * sg[k]);
-            let (kk, vr, inv_c) = (q.k, q.v_r, dt / q.c);
-            let mut nsp = 0usize;
-            let mut vsum = 0.0;
-            let vk = &mut v[k];
-            let th = &theta[k];
-            if sparse.is_some() {
-                let fk = &mut fired[k];
-                fk.clear();
-                let (sak, sgk) = (&psa[k], &psg[k]);
-                for i in 0..vk.len() {
-                    let x = vk[i];
-                    let (ga, gg) = (q.g_ampa * sak[i], q.g_gaba * sgk[i]);
-                    let u = if o.global_u { u_glob[k] } else { u_n[k][i] };
-                    let mut y = x + inv_c
-                        * (kk * (x - vr) * (x - th[i]) - u
-                            + i_ext
-                            + ga * (q.e_ampa - x)
-                            + gg * (q.e_gaba - x));
-                    if !o.global_u {
-                        u_n[k][i] += dt * q.a * (q.b * (x - vr) - u);
-                    }
-                    if y >= q.v_peak {
-                        y = q.v_reset;
-                        if !o.global_u {
-                            u_n[k][i] += q.d;
-                        }
-                        nsp += 1;
-                        fk.push(i as u32);
-                    }
-                    vsum += y;
-                    vk[i] = y;
-                }
-            } else if o.global_u {
-                let base = i_ext - u_glob[k] + gsa * q.e_ampa + gsg * q.e_gaba;
-                let gtot = gsa + gsg;
-                let (vp, vres) = (q.v_peak, q.v_reset);
-                // branch-free so that the loop vectorises
-                for (vi, &ti) in vk.iter_mut().zip(th) {
-                    let x = *vi;
-                    let y = x + inv_c * (kk * (x - vr) * (x - ti) + base - gtot * x);
-                    let fire = y >= vp;
-                    nsp += fire as usize;
-                    let y = if fire { vres } else { y };
-                    vsum += y;
-                    *vi = y;
-                }
+            theta.push(thresholds(
+                q,
+                o.n[k],
+                &o.thresholds[k],
+                o.seed.wrapping_add(k as u64),
+            )?);
+            v.push(vec![q.v_r; o.n[k]]);
+        }
+        let sparse = match &o.sparse {
+            Some(sp) => Some(build_sparse(&o.n, j, sp)?),
+            None => None,
+        };
+        let psa: Vec<Vec<f64>> =
+            o.n.iter()
+                .map(|&n| if sparse.is_some() { vec![0.0; n] } else { Vec::new() })
+                .collect();
+        Ok(State {
+            theta,
+            v,
+            u_glob: vec![0.0; p],
+            u_n: if o.global_u {
+                Vec::new()
             } else {
-                let uk = &mut u_n[k];
-                for ((vi, &ti), ui) in vk.iter_mut().zip(th).zip(uk.iter_mut()) {
-                    let x = *vi;
-                    let mut y = x + inv_c
-                        * (kk * (x - vr) * (x - ti) - *ui
-                            + i_ext
-                            + gsa * (q.e_ampa - x)
-                            + gsg * (q.e_gaba - x));
-                    *ui += dt * q.a * (q.b * (x - vr) - *ui);
-                    if y >= q.v_peak {
-                        y = q.v_reset;
-                        *ui += q.d;
-                        nsp += 1;
+                o.n.iter().map(|&n| vec![0.0; n]).collect()
+            },
+            sa: vec![0.0; p],
+            sg: vec![0.0; p],
+            sparse,
+            psg: psa.clone(),
+            psa,
+            fired: vec![Vec::new(); p],
+        })
+    }
+
+    /// One Euler step of population k's neurons under input `i_ext`; returns (spikes, ΣV).
+    fn update(&mut self, k: usize, q: &IzhPop, i_ext: f64, o: &IzhRunOptions) -> (usize, f64) {
+        let dt = o.dt;
+        let (gsa, gsg) = (q.g_ampa * self.sa[k], q.g_gaba * self.sg[k]);
+        let (kk, vr, inv_c) = (q.k, q.v_r, dt / q.c);
+        let mut nsp = 0usize;
+        let mut vsum = 0.0;
+        let vk = &mut self.v[k];
+        let th = &self.theta[k];
+        if self.sparse.is_some() {
+            let fk = &mut self.fired[k];
+            fk.clear();
+            let (sak, sgk) = (&self.psa[k], &self.psg[k]);
+            for i in 0..vk.len() {
+                let x = vk[i];
+                let (ga, gg) = (q.g_ampa * sak[i], q.g_gaba * sgk[i]);
+                let u = if o.global_u { self.u_glob[k] } else { self.u_n[k][i] };
+                let mut y = x + inv_c
+                    * (kk * (x - vr) * (x - th[i]) - u
+                        + i_ext
+                        + ga * (q.e_ampa - x)
+                        + gg * (q.e_gaba - x));
+                if !o.global_u {
+                    self.u_n[k][i] += dt * q.a * (q.b * (x - vr) - u);
+                }
+                if y >= q.v_peak {
+                    y = q.v_reset;
+                    if !o.global_u {
+                        self.u_n[k][i] += q.d;
                     }
-                    vsum += y;
-                    *vi = y;
+                    nsp += 1;
+                    fk.push(i as u32);
+                }
+                vsum += y;
+                vk[i] = y;
+            }
+        } else if o.global_u {
+            let base = i_ext - self.u_glob[k] + gsa * q.e_ampa + gsg * q.e_gaba;
+            let gtot = gsa + gsg;
+            let (vp, vres) = (q.v_peak, q.v_reset);
+            // branch-free so that the loop vectorises
+            for (vi, &ti) in vk.iter_mut().zip(th) {
+                let x = *vi;
+                let y = x + inv_c * (kk * (x - vr) * (x - ti) + base - gtot * x);
+                let fire = y >= vp;
+                nsp += fire as usize;
+                let y = if fire { vres } else { y };
+                vsum += y;
+                *vi = y;
+            }
+        } else {
+            let uk = &mut self.u_n[k];
+            for ((vi, &ti), ui) in vk.iter_mut().zip(th).zip(uk.iter_mut()) {
+                let x = *vi;
+                let mut y = x + inv_c
+                    * (kk * (x - vr) * (x - ti) - *ui
+                        + i_ext
+                        + gsa * (q.e_ampa - x)
+                        + gsg * (q.e_gaba - x));
+                *ui += dt * q.a * (q.b * (x - vr) - *ui);
+                if y >= q.v_peak {
+                    y = q.v_reset;
+                    *ui += q.d;
+                    nsp += 1;
+                }
+                vsum += y;
+                *vi = y;
+            }
+        }
+        (nsp, vsum)
+    }
+
+    /// Sparse coupling: per-neuron gates decay, then every spike adds J/K to its targets' gate.
+    fn sparse_gates(&mut self, pops: &[IzhPop], dt: f64) {
+        let Some(csr) = &self.sparse else { return };
+        for (k, q) in pops.iter().enumerate() {
+            let (da, dg) = ((-dt / q.tau_ampa).exp(), (-dt / q.tau_gaba).exp());
+            self.psa[k].iter_mut().for_each(|x| *x *= da);
+            self.psg[k].iter_mut().for_each(|x| *x *= dg);
+        }
+        let p = pops.len();
+        for m in 0..p {
+            for k in 0..p {
+                let Some(c) = &csr[m][k] else { continue };
+                let gate = if pops[m].excitatory {
+                    &mut self.psa[k]
+                } else {
+                    &mut self.psg[k]
+                };
+                for &pre in &self.fired[m] {
+                    let (a, b) = (
+                        c.offsets[pre as usize] as usize,
+                        c.offsets[pre as usize + 1] as usize,
+                    );
+                    for &post in &c.idx[a..b] {
+                        gate[post as usize] += c.w;
+                    }
                 }
             }
-            spikes[k] = nsp;
-            let n = o.n[k] as f64;
-            r_now[k] = nsp as f64 / (n * dt); // 1/ms
-            let vm = vsum / n;
-            if o.global_u {
-                u_glob[k] += dt * (q.a * (q.b * (vm - vr) - u_glob[k])) + q.d * nsp as f64 / n;
-            }
-            rates[k][b] += nsp as f64;
-            vmean[k][b] += vm;
         }
-        // sparse: per-neuron gates decay, then every spike adds J/K to its targets' gate
-        if let Some(csr) = &sparse {
-            for (k, q) in pops.iter().enumerate() {
-                let (da, dg) = ((-dt / q.tau_ampa).exp(), (-dt / q.tau_gaba).exp());
-                psa[k].iter_mut().for_each(|x| *x *= da);
-                psg[k].iter_mut().for_each(|x| *x *= dg);
-            }
-            for m in 0..p {
-                for k in 0..p {
-                    let Some(c) = &csr[m][k] else { continue };
-                    let gate = if pops[m].excitatory {
-                        &mut psa[k]
-                    } else {
-                        &mut psg[k]
-                    };
-                    for &pre in &fired[m] {
-                        let (a, b) = (
-                            c.offsets[pre as usize] as usize,
-                            c.offsets[pre as usize + 1] as usize,
-                        );
-                        for &post in &c.idx[a..b] {
-                            gate[post as usize] += c.w;
-                        }
-                    }
-                }
-            }
-        }
-        // gates: exact decay plus the spikes of this step
+    }
+
+    /// Population gates: exact decay plus the spikes of this step (rates in 1/ms).
+    fn gates(&mut self, pops: &[IzhPop], j: &[Vec<f64>], r_now: &[f64], dt: f64) {
         for (k, q) in pops.iter().enumerate() {
             let (mut ia, mut ig) = (0.0, 0.0);
             for (pre, w) in j[k].iter().enumerate() {
@@ -454,36 +537,10 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
                     }
                 }
             }
-            sa[k] = sa[k] * (-dt / q.tau_ampa).exp() + dt * ia;
-            sg[k] = sg[k] * (-dt / q.tau_gaba).exp() + dt * ig;
-        }
-        t_end = t + dt;
-    }
-    let done = (t_end / dt).round() as usize;
-    let used_bins = done.div_ceil(bin_steps);
-    let mut t = Vec::with_capacity(used_bins);
-    for b in 0..used_bins {
-        let s0 = b * bin_steps;
-        let s1 = ((b + 1) * bin_steps).min(done);
-        let len = (s1 - s0) as f64;
-        t.push((s0 as f64 + 0.5 * len) * dt);
-        for k in 0..p {
-            rates[k][b] *= 1000.0 / (o.n[k] as f64 * len * dt);
-            vmean[k][b] /= len;
+            self.sa[k] = self.sa[k] * (-dt / q.tau_ampa).exp() + dt * ia;
+            self.sg[k] = self.sg[k] * (-dt / q.tau_gaba).exp() + dt * ig;
         }
     }
-    for k in 0..p {
-        rates[k].truncate(used_bins);
-        vmean[k].truncate(used_bins);
-    }
-    Ok(IzhRunResult {
-        t,
-        rates,
-        v_mean: vmean,
-        t_end,
-        wall_s: start.elapsed().as_secs_f64(),
-        termination,
-    })
 }
 
 /// Response of the spiking network to periodic drive: for each frequency f (Hz) the input of

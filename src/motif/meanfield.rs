@@ -55,6 +55,72 @@ pub enum Phi {
     },
 }
 
+crate::options! {
+    /// A nonlinearity given as a map (`phi: #{ type: "sigmoid", max: 1, gain: 4 }`).
+    pub struct PhiOpts {
+        /// "power" (k [x - b]_+^n) or "sigmoid" (max / (1 + e^(-gain (x - x0))))
+        r#type: String = "power".to_string(), "";
+        /// power: gain
+        k: crate::options::Num = crate::options::Num(1.0), "";
+        /// power: threshold
+        b: crate::options::Num = crate::options::Num(0.0), "";
+        /// power: exponent (1 to 10)
+        n: crate::options::Num = crate::options::Num(1.0), "";
+        /// sigmoid: maximum
+        max: crate::options::Num = crate::options::Num(1.0), "";
+        /// sigmoid: gain
+        gain: crate::options::Num = crate::options::Num(1.0), "";
+        /// sigmoid: midpoint
+        x0: crate::options::Num = crate::options::Num(0.0), "";
+    }
+}
+
+impl PhiOpts {
+    /// The nonlinearity (validated).
+    pub fn phi(&self) -> Result<Phi> {
+        let phi = match self.r#type.as_str() {
+            "power" => Phi::Power {
+                k: self.k.0,
+                b: self.b.0,
+                n: self.n.0,
+            },
+            "sigmoid" => Phi::Sigmoid {
+                max: self.max.0,
+                gain: self.gain.0,
+                x0: self.x0.0,
+            },
+            other => {
+                return Err(Error::param(
+                    "phi.type",
+                    format!("{other:?}"),
+                    "must be \"power\" or \"sigmoid\"",
+                ));
+            }
+        };
+        phi.validate()?;
+        Ok(phi)
+    }
+}
+
+impl Phi {
+    /// A named nonlinearity: "relu" or "square" (x_+²).
+    pub fn named(name: &str) -> Result<Phi> {
+        match name {
+            "relu" => Ok(Phi::RELU),
+            "square" => Ok(Phi::Power {
+                k: 1.0,
+                b: 0.0,
+                n: 2.0,
+            }),
+            other => Err(Error::param(
+                "phi",
+                format!("{other:?}"),
+                "use \"relu\", \"square\", a PowerLaw or a map #{ type: \"power\"|\"sigmoid\", ... }",
+            )),
+        }
+    }
+}
+
 /// Gaussian averages of φ under x ~ N(m, v).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Moments {
@@ -273,7 +339,41 @@ pub struct MfState {
     pub gain: Vec<f64>,
 }
 
+/// The stability report of a mean-field state: its read-outs, the 2P Jacobian spectrum, the
+/// bulk radius of W diag(φ′) and the low-rank outliers outside the bulk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateReport {
+    /// The read-outs.
+    pub state: MfState,
+    /// Eigenvalues of the 2P Jacobian (1/τ), (re, im), largest real part first.
+    pub eig: Vec<(f64, f64)>,
+    /// Spectral radius of the random bulk of W diag(φ′); > 1: unstable through the bulk.
+    pub bulk_radius: f64,
+    /// Low-rank eigenvalues times the gains, only those outside the bulk.
+    pub effective_outliers: Vec<(f64, f64)>,
+    /// All eigenvalues have negative real part and the bulk radius is < 1.
+    pub stable: bool,
+    /// Warnings about the model's validity.
+    pub warnings: Vec<String>,
+}
+
 impl MotifMeanField {
+    /// The stability report at the state `x` = (m, s).
+    pub fn report(&self, x: &[f64]) -> StateReport {
+        let p = self.net.sizes.len();
+        let eig = self.eigenvalues(x);
+        let bulk_radius = self.bulk_radius(x);
+        let stable = eig.iter().all(|e| e.0 < 0.0) && bulk_radius < 1.0;
+        StateReport {
+            state: self.state(&x[..p], &x[p..]),
+            effective_outliers: self.effective_outliers(x),
+            eig,
+            bulk_radius,
+            stable,
+            warnings: self.warnings(),
+        }
+    }
+
     /// A mean field for `net` with one nonlinearity per population (or one for all), inputs
     /// per population and time constant τ.
     pub fn new(net: GaussianMotifs, phi: Vec<Phi>, input: Vec<f64>, tau: f64) -> Result<Self> {

@@ -138,8 +138,22 @@ fn residuals(mu: &[f64], nu: &[f64], p: &PowerLaw) -> Vec<f64> {
     mu.iter().zip(nu).map(|(&m, &y)| p.rate(m) - y).collect()
 }
 
-/// Least-squares fit of ν = a(μ − b)_+^n to points (μ_i, ν_i).
+/// Least-squares fit of ν = a(μ − b)_+^n to points (μ_i, ν_i): every local minimum of a
+/// grid over the box starts a bounded Levenberg–Marquardt refinement; the best end wins.
 pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerLawFit> {
+    let bounds = fit_bounds(mu, nu, opts)?;
+    let starts = grid_starts(mu, nu, bounds)?;
+    let (_, la, b, n) = starts
+        .iter()
+        .map(|&(_, b0, n0)| refine(mu, nu, bounds, b0, n0))
+        .filter(|r| r.0.is_finite())
+        .min_by(|x, y| x.0.total_cmp(&y.0))
+        .ok_or_else(|| Error::numerical("fit_power_law: the least-squares refinement failed"))?;
+    Ok(diagnose(mu, nu, PowerLaw { a: la.exp(), b, n }, bounds))
+}
+
+/// Checks the data and options of a fit; returns the bounds (b_lo, b_hi, n_lo, n_hi).
+fn fit_bounds(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<(f64, f64, f64, f64)> {
     if mu.len() != nu.len() {
         return Err(Error::Shape(format!(
             "mu has {} points but nu has {}",
@@ -191,6 +205,17 @@ pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerL
             "must satisfy lo < hi",
         ));
     }
+    Ok((blo, bhi, nlo, nhi))
+}
+
+/// Start points (sse, b, n) of the refinement: the (at most 6 best) local minima of the
+/// profiled sum of squares on an 81 × 61 grid over the box (a is optimal in closed form for
+/// each (b, n)), so the fit does not depend on an initial guess.
+fn grid_starts(
+    mu: &[f64],
+    nu: &[f64],
+    (blo, bhi, nlo, nhi): (f64, f64, f64, f64),
+) -> Result<Vec<(f64, f64, f64)>> {
     // 1. A grid over the whole box (no dependence on an initial guess), with a profiled out
     //    (optimal a for each (b, n) in closed form); every local minimum of the grid is a
     //    candidate start.
@@ -260,79 +285,90 @@ pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerL
     }
     starts.sort_by(|x, y| x.0.total_cmp(&y.0));
     starts.truncate(6);
-    // 2. Levenberg–Marquardt on (ln a, b, n) with box bounds on b and n from each start; the
-    //    best end point wins.
+    Ok(starts)
+}
+
+/// Levenberg–Marquardt on (ln a, b, n) from (b, n) with box bounds on b and n; returns
+/// (sse, ln a, b, n).
+fn refine(
+    mu: &[f64],
+    nu: &[f64],
+    (blo, bhi, nlo, nhi): (f64, f64, f64, f64),
+    mut b: f64,
+    mut n: f64,
+) -> (f64, f64, f64, f64) {
     let cost = |la: f64, b: f64, n: f64| -> f64 {
         let p = PowerLaw { a: la.exp(), b, n };
         residuals(mu, nu, &p).iter().map(|r| r * r).sum()
     };
-    let lm = |mut b: f64, mut n: f64| -> (f64, f64, f64, f64) {
-        let mut la = sse_for(mu, nu, b, n).0.ln();
-        let mut c = cost(la, b, n);
-        let mut lambda = 1e-3;
-        for _ in 0..500 {
-            let a = la.exp();
-            // Jacobian of the residuals w.r.t. (ln a, b, n).
-            let mut jtj = [[0.0f64; 3]; 3];
-            let mut jtr = [0.0f64; 3];
-            for (&m, &y) in mu.iter().zip(nu) {
-                let d = m - b;
-                if d <= 0.0 {
-                    continue;
-                }
-                let v = a * d.powf(n);
-                let g = [v, -a * n * d.powf(n - 1.0), v * d.ln()];
-                let r = v - y;
-                for p in 0..3 {
-                    jtr[p] += g[p] * r;
-                    for q in 0..3 {
-                        jtj[p][q] += g[p] * g[q];
-                    }
-                }
+    let mut la = sse_for(mu, nu, b, n).0.ln();
+    let mut c = cost(la, b, n);
+    let mut lambda = 1e-3;
+    for _ in 0..500 {
+        let a = la.exp();
+        // Jacobian of the residuals w.r.t. (ln a, b, n).
+        let mut jtj = [[0.0f64; 3]; 3];
+        let mut jtr = [0.0f64; 3];
+        for (&m, &y) in mu.iter().zip(nu) {
+            let d = m - b;
+            if d <= 0.0 {
+                continue;
             }
-            let mut improved = false;
-            for _ in 0..30 {
-                let mut m = nalgebra::Matrix3::from_fn(|p, q| jtj[p][q]);
-                for p in 0..3 {
-                    m[(p, p)] *= 1.0 + lambda;
-                    m[(p, p)] += 1e-300;
+            let v = a * d.powf(n);
+            let g = [v, -a * n * d.powf(n - 1.0), v * d.ln()];
+            let r = v - y;
+            for p in 0..3 {
+                jtr[p] += g[p] * r;
+                for q in 0..3 {
+                    jtj[p][q] += g[p] * g[q];
                 }
-                let rhs = nalgebra::Vector3::new(-jtr[0], -jtr[1], -jtr[2]);
-                let Some(step) = m.lu().solve(&rhs) else {
-                    lambda *= 10.0;
-                    continue;
-                };
-                let (nla, nb_, nn_) = (
-                    la + step[0],
-                    (b + step[1]).clamp(blo, bhi),
-                    (n + step[2]).clamp(nlo, nhi),
-                );
-                let nc = cost(nla, nb_, nn_);
-                if nc.is_finite() && nc <= c {
-                    let rel = (c - nc) / c.max(1e-300);
-                    la = nla;
-                    b = nb_;
-                    n = nn_;
-                    c = nc;
-                    lambda = (lambda / 3.0).max(1e-12);
-                    improved = rel > 1e-15;
-                    break;
-                }
-                lambda *= 4.0;
-            }
-            if !improved {
-                break;
             }
         }
-        (c, la, b, n)
-    };
-    let (_, la, b, n) = starts
-        .iter()
-        .map(|&(_, b0, n0)| lm(b0, n0))
-        .filter(|r| r.0.is_finite())
-        .min_by(|x, y| x.0.total_cmp(&y.0))
-        .ok_or_else(|| Error::numerical("fit_power_law: the least-squares refinement failed"))?;
-    let law = PowerLaw { a: la.exp(), b, n };
+        let mut improved = false;
+        for _ in 0..30 {
+            let mut m = nalgebra::Matrix3::from_fn(|p, q| jtj[p][q]);
+            for p in 0..3 {
+                m[(p, p)] *= 1.0 + lambda;
+                m[(p, p)] += 1e-300;
+            }
+            let rhs = nalgebra::Vector3::new(-jtr[0], -jtr[1], -jtr[2]);
+            let Some(step) = m.lu().solve(&rhs) else {
+                lambda *= 10.0;
+                continue;
+            };
+            let (nla, nb_, nn_) = (
+                la + step[0],
+                (b + step[1]).clamp(blo, bhi),
+                (n + step[2]).clamp(nlo, nhi),
+            );
+            let nc = cost(nla, nb_, nn_);
+            if nc.is_finite() && nc <= c {
+                let rel = (c - nc) / c.max(1e-300);
+                la = nla;
+                b = nb_;
+                n = nn_;
+                c = nc;
+                lambda = (lambda / 3.0).max(1e-12);
+                improved = rel > 1e-15;
+                break;
+            }
+            lambda *= 4.0;
+        }
+        if !improved {
+            break;
+        }
+    }
+    (c, la, b, n)
+}
+
+/// Residual errors, conditioning and bound checks of the fitted law.
+fn diagnose(
+    mu: &[f64],
+    nu: &[f64],
+    law: PowerLaw,
+    (blo, bhi, nlo, nhi): (f64, f64, f64, f64),
+) -> PowerLawFit {
+    let (b, n) = (law.b, law.n);
     let res = residuals(mu, nu, &law);
     let rmse = (res.iter().map(|r| r * r).sum::<f64>() / res.len() as f64).sqrt();
     let max_err = res.iter().fold(0.0f64, |m, r| m.max(r.abs()));
@@ -371,7 +407,7 @@ pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerL
     if (n - nlo).abs() < tol(nlo, nhi) || (nhi - n).abs() < tol(nlo, nhi) {
         at_bound.push(format!("n = {n} (bounds [{nlo}, {nhi}])"));
     }
-    Ok(PowerLawFit {
+    PowerLawFit {
         law,
         rmse,
         max_err,
@@ -379,7 +415,7 @@ pub fn fit_power_law(mu: &[f64], nu: &[f64], opts: &FitOptions) -> Result<PowerL
         condition,
         ill_conditioned: condition > 1e8 || !at_bound.is_empty(),
         at_bound,
-    })
+    }
 }
 
 /// The default μ grid (lo, hi, step in mV/s) for power-law fits of a LIF neuron: the paper's

@@ -12,6 +12,51 @@ pub fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
     }
 }
 
+/// A grid axis written `[lo, hi, n]` (n evenly spaced points, as [`linspace`]) or `[x]` (one
+/// point). `name` names the option in errors; at most `max_n` points.
+pub fn grid_axis(name: &str, spec: &[f64], max_n: usize) -> crate::error::Result<Vec<f64>> {
+    match *spec {
+        [x] if x.is_finite() => Ok(vec![x]),
+        [lo, hi, n]
+            if lo.is_finite()
+                && hi.is_finite()
+                && n >= 1.0
+                && n.fract() == 0.0
+                && n <= max_n as f64 =>
+        {
+            Ok(linspace(lo, hi, n as usize))
+        }
+        _ => Err(crate::error::Error::param(
+            name,
+            format!("{spec:?}"),
+            format!("must be [lo, hi, n] with finite lo, hi and n a whole number in 1 ..= {max_n}"),
+        )),
+    }
+}
+
+/// Arithmetic mean; NaN and inf propagate (as numpy.mean). Empty: NaN.
+pub fn mean(x: &[f64]) -> f64 {
+    x.iter().sum::<f64>() / x.len() as f64
+}
+
+/// Population standard deviation; NaN and inf propagate (as numpy.std). Empty: NaN.
+pub fn std(x: &[f64]) -> f64 {
+    let m = mean(x);
+    (x.iter().map(|y| (y - m).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
+}
+
+/// Pearson correlation of two equal-length series (NaN if either is constant).
+pub fn corr(x: &[f64], y: &[f64]) -> f64 {
+    let (mx, my) = (mean(x), mean(y));
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx).powi(2);
+        syy += (b - my).powi(2);
+    }
+    sxy / (sxx * syy).sqrt()
+}
+
 /// Mean of the finite values (NaN if there are none).
 pub fn nanmean(x: &[f64]) -> f64 {
     let (s, n) = x

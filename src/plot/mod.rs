@@ -7,10 +7,12 @@
 //! [`Figure`] arranges panels on a grid. Logarithmic axes plot log10 of the data with
 //! labels written as powers of ten.
 
+pub mod build;
 pub mod preview;
 
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
 use std::sync::Once;
@@ -376,7 +378,6 @@ impl Plot {
     where
         DB::ErrorType: 'static,
     {
-        let e = |err: DrawingAreaErrorKind<DB::ErrorType>| Error::Io(format!("drawing: {err}"));
         let heat = self.layers.iter().find_map(|l| match l {
             Layer::Heat { range, label, .. } => Some((*range, label.clone())),
             _ => None,
@@ -395,7 +396,33 @@ impl Plot {
             .x_label_area_size(40)
             .y_label_area_size(60)
             .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(e)?;
+            .map_err(draw_err)?;
+        self.draw_mesh(&mut chart)?;
+        let mut any_label = false;
+        for l in &self.layers {
+            any_label |= self.draw_layer(&mut chart, l, ((x0, x1), (y0, y1)))?;
+        }
+        if any_label {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(180, 180, 180))
+                .label_font(("sans-serif", 13))
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()
+                .map_err(draw_err)?;
+        }
+        if let (Some(bar), Some((range, label))) = (bar, heat) {
+            draw_colorbar(&bar, range, &label)?;
+        }
+        Ok(())
+    }
+
+    /// Axes, grid and tick labels (category names, powers of ten on log axes).
+    fn draw_mesh<DB: DrawingBackend>(&self, chart: &mut Chart<'_, '_, DB>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
         let (lx, ly) = (self.log_x, self.log_y);
         let ticks = self.x_ticks.clone();
         let fmt_x = move |v: &f64| {
@@ -426,286 +453,338 @@ impl Plot {
         if self.log_y {
             mesh.y_labels(6);
         }
-        mesh.draw().map_err(e)?;
-        let mut any_label = false;
-        for l in &self.layers {
-            match l {
-                Layer::Line {
-                    x,
-                    y,
-                    label,
-                    color,
-                    dashed,
-                    width,
-                } => {
-                    let style = rgb(*color).stroke_width(*width);
-                    let pts: Vec<(f64, f64)> = x
+        mesh.draw().map_err(draw_err)
+    }
+
+    /// Finite points of a series after the log transforms.
+    fn points(&self, x: &[f64], y: &[f64]) -> Vec<(f64, f64)> {
+        x.iter()
+            .zip(y)
+            .map(|(&a, &b)| (self.tx(a), self.ty(b)))
+            .filter(|(a, b)| a.is_finite() && b.is_finite())
+            .collect()
+    }
+
+    /// Draws one layer; true when it added a legend entry. `b` are the axis bounds.
+    fn draw_layer<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, '_, DB>,
+        l: &Layer,
+        b: ((f64, f64), (f64, f64)),
+    ) -> Result<bool>
+    where
+        DB::ErrorType: 'static,
+    {
+        let ((x0, x1), (y0, y1)) = b;
+        match l {
+            Layer::Line {
+                x,
+                y,
+                label,
+                color,
+                dashed,
+                width,
+            } => draw_line(chart, self.points(x, y), label, *color, *dashed, *width),
+            Layer::Points {
+                x,
+                y,
+                label,
+                color,
+                size,
+            } => {
+                let (c, sz) = (rgb(*color), *size);
+                let pts = self.points(x, y);
+                let s = chart
+                    .draw_series(pts.into_iter().map(move |p| Circle::new(p, sz, c.filled())))
+                    .map_err(draw_err)?;
+                if let Some(lab) = label {
+                    s.label(lab.clone())
+                        .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+                }
+                Ok(label.is_some())
+            }
+            Layer::Hist {
+                edges,
+                heights,
+                label,
+                color,
+            } => {
+                let c = rgb(*color);
+                let base = if self.log_y { y0 } else { 0.0 };
+                let bars: Vec<_> = heights
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &h)| {
+                        let lo = (self.tx(edges[k]), base);
+                        let hi = (self.tx(edges[k + 1]), self.ty(h).max(base));
+                        Rectangle::new([lo, hi], c.mix(0.6).filled())
+                    })
+                    .collect();
+                let s = chart.draw_series(bars).map_err(draw_err)?;
+                if let Some(lab) = label {
+                    s.label(lab.clone()).legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 15, y + 5)], c.mix(0.6).filled())
+                    });
+                }
+                Ok(label.is_some())
+            }
+            Layer::Boxes { groups, color } => {
+                for (k, g) in groups.iter().enumerate() {
+                    let v: Vec<f64> = g
                         .iter()
-                        .zip(y)
-                        .map(|(&a, &b)| (self.tx(a), self.ty(b)))
-                        .filter(|(a, b)| a.is_finite() && b.is_finite())
+                        .copied()
+                        .filter(|x| x.is_finite())
+                        .map(|x| self.ty(x))
                         .collect();
-                    let s = if *dashed {
-                        chart
-                            .draw_series(DashedLineSeries::new(pts, 8, 5, style))
-                            .map_err(e)?
-                    } else if *width > 1 {
-                        // plotters strokes wide polylines with miter joins, which throw long
-                        // spikes at sharp turns of noisy data: draw joint-free segments instead.
-                        chart
-                            .draw_series(
-                                pts.windows(2)
-                                    .map(|w| PathElement::new(vec![w[0], w[1]], style)),
-                            )
-                            .map_err(e)?
+                    draw_box(chart, k as f64, &v, rgb(*color))?;
+                }
+                Ok(false)
+            }
+            Layer::Heat {
+                xs, ys, z, range, ..
+            } => {
+                let span = (range.1 - range.0).max(1e-300);
+                let cells = grid_cells(xs, ys, z, |v: &f64| {
+                    if v.is_finite() {
+                        cmap((v - range.0) / span)
                     } else {
-                        chart.draw_series(LineSeries::new(pts, style)).map_err(e)?
-                    };
-                    if let Some(lab) = label {
-                        any_label = true;
-                        let c = rgb(*color);
-                        s.label(lab.clone()).legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
-                        });
+                        RGBColor(255, 255, 255)
                     }
-                }
-                Layer::Points {
-                    x,
-                    y,
-                    label,
-                    color,
-                    size,
-                } => {
-                    let c = rgb(*color);
-                    let sz = *size;
-                    let pts: Vec<(f64, f64)> = x
-                        .iter()
-                        .zip(y)
-                        .map(|(&a, &b)| (self.tx(a), self.ty(b)))
-                        .filter(|(a, b)| a.is_finite() && b.is_finite())
-                        .collect();
-                    let s = chart
-                        .draw_series(pts.into_iter().map(move |p| Circle::new(p, sz, c.filled())))
-                        .map_err(e)?;
-                    if let Some(lab) = label {
-                        any_label = true;
-                        s.label(lab.clone())
-                            .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
-                    }
-                }
-                Layer::Hist {
-                    edges,
-                    heights,
-                    label,
-                    color,
-                } => {
-                    let c = rgb(*color);
-                    let base = if self.log_y { y0 } else { 0.0 };
-                    let bars: Vec<_> = heights
-                        .iter()
-                        .enumerate()
-                        .map(|(k, &h)| {
-                            Rectangle::new(
-                                [
-                                    (self.tx(edges[k]), base),
-                                    (self.tx(edges[k + 1]), self.ty(h).max(base)),
-                                ],
-                                c.mix(0.6).filled(),
-                            )
-                        })
-                        .collect();
-                    let s = chart.draw_series(bars).map_err(e)?;
-                    if let Some(lab) = label {
-                        any_label = true;
-                        s.label(lab.clone()).legend(move |(x, y)| {
-                            Rectangle::new([(x, y - 5), (x + 15, y + 5)], c.mix(0.6).filled())
-                        });
-                    }
-                }
-                Layer::Boxes { groups, color } => {
-                    let c = rgb(*color);
-                    for (k, g) in groups.iter().enumerate() {
-                        let v: Vec<f64> = g
-                            .iter()
-                            .copied()
-                            .filter(|x| x.is_finite())
-                            .map(|x| self.ty(x))
-                            .collect();
-                        if v.is_empty() {
-                            continue;
-                        }
-                        let q = |p| crate::numerics::stats::quantile(&v, p);
-                        let (q1, med, q3) = (q(0.25), q(0.5), q(0.75));
-                        let iqr = q3 - q1;
-                        let lo = v
-                            .iter()
-                            .copied()
-                            .filter(|&x| x >= q1 - 1.5 * iqr)
-                            .fold(f64::INFINITY, f64::min);
-                        let hi = v
-                            .iter()
-                            .copied()
-                            .filter(|&x| x <= q3 + 1.5 * iqr)
-                            .fold(f64::NEG_INFINITY, f64::max);
-                        let x = k as f64;
-                        let st = c.stroke_width(2);
-                        chart
-                            .draw_series([Rectangle::new(
-                                [(x - 0.3, q1), (x + 0.3, q3)],
-                                c.mix(0.3).filled(),
-                            )])
-                            .map_err(e)?;
-                        chart
-                            .draw_series([
-                                PathElement::new(vec![(x - 0.3, med), (x + 0.3, med)], st),
-                                PathElement::new(vec![(x, q3), (x, hi)], c.stroke_width(1)),
-                                PathElement::new(vec![(x, q1), (x, lo)], c.stroke_width(1)),
-                                PathElement::new(
-                                    vec![(x - 0.15, hi), (x + 0.15, hi)],
-                                    c.stroke_width(1),
-                                ),
-                                PathElement::new(
-                                    vec![(x - 0.15, lo), (x + 0.15, lo)],
-                                    c.stroke_width(1),
-                                ),
-                            ])
-                            .map_err(e)?;
-                        let out: Vec<(f64, f64)> = v
-                            .iter()
-                            .filter(|&&y| y < lo || y > hi)
-                            .map(|&y| (x, y))
-                            .collect();
-                        chart
-                            .draw_series(
-                                out.into_iter().map(move |p| Circle::new(p, 2, c.filled())),
-                            )
-                            .map_err(e)?;
-                    }
-                }
-                Layer::Heat {
-                    xs, ys, z, range, ..
-                } => {
-                    let (hx, hy) = (half_step(xs), half_step(ys));
-                    let span = (range.1 - range.0).max(1e-300);
-                    let mut cells = Vec::with_capacity(xs.len() * ys.len());
-                    for (iy, row) in z.iter().enumerate() {
-                        for (ix, &v) in row.iter().enumerate() {
-                            let col = if v.is_finite() {
-                                cmap((v - range.0) / span)
-                            } else {
-                                RGBColor(255, 255, 255)
-                            };
-                            cells.push(Rectangle::new(
-                                [(xs[ix] - hx, ys[iy] - hy), (xs[ix] + hx, ys[iy] + hy)],
-                                col.filled(),
-                            ));
-                        }
-                    }
-                    chart.draw_series(cells).map_err(e)?;
-                }
-                Layer::Categories {
-                    xs,
-                    ys,
-                    cat,
-                    names,
-                    colors,
-                } => {
-                    let (hx, hy) = (half_step(xs), half_step(ys));
-                    let mut cells = Vec::with_capacity(xs.len() * ys.len());
-                    let mut used = vec![false; names.len()];
-                    for (iy, row) in cat.iter().enumerate() {
-                        for (ix, &k) in row.iter().enumerate() {
-                            let k = k.min(names.len().saturating_sub(1));
-                            if !used.is_empty() {
-                                used[k] = true;
-                            }
-                            cells.push(Rectangle::new(
-                                [(xs[ix] - hx, ys[iy] - hy), (xs[ix] + hx, ys[iy] + hy)],
-                                rgb(colors[k % colors.len()]).filled(),
-                            ));
-                        }
-                    }
-                    chart.draw_series(cells).map_err(e)?;
-                    for (k, n) in names.iter().enumerate() {
-                        if !used[k] {
-                            continue;
-                        }
-                        any_label = true;
-                        let c = rgb(colors[k % colors.len()]);
-                        chart
-                            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
-                            .map_err(e)?
-                            .label(n.clone())
-                            .legend(move |(x, y)| {
-                                Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.filled())
-                            });
-                    }
-                }
-                Layer::HLine { y, color, dashed } => {
-                    let yy = self.ty(*y);
-                    let st = rgb(*color).stroke_width(1);
-                    let pts = vec![(x0, yy), (x1, yy)];
-                    if *dashed {
-                        chart
-                            .draw_series(DashedLineSeries::new(pts, 6, 4, st))
-                            .map_err(e)?;
-                    } else {
-                        chart.draw_series(LineSeries::new(pts, st)).map_err(e)?;
-                    }
-                }
-                Layer::VLine { x, color, dashed } => {
-                    let xx = self.tx(*x);
-                    let st = rgb(*color).stroke_width(1);
-                    let pts = vec![(xx, y0), (xx, y1)];
-                    if *dashed {
-                        chart
-                            .draw_series(DashedLineSeries::new(pts, 6, 4, st))
-                            .map_err(e)?;
-                    } else {
-                        chart.draw_series(LineSeries::new(pts, st)).map_err(e)?;
-                    }
-                }
+                });
+                chart.draw_series(cells).map_err(draw_err)?;
+                Ok(false)
+            }
+            Layer::Categories {
+                xs,
+                ys,
+                cat,
+                names,
+                colors,
+            } => draw_categories(chart, xs, ys, cat, names, colors),
+            Layer::HLine { y, color, dashed } => {
+                let yy = self.ty(*y);
+                draw_ref(chart, vec![(x0, yy), (x1, yy)], *color, *dashed)?;
+                Ok(false)
+            }
+            Layer::VLine { x, color, dashed } => {
+                let xx = self.tx(*x);
+                draw_ref(chart, vec![(xx, y0), (xx, y1)], *color, *dashed)?;
+                Ok(false)
             }
         }
-        if any_label {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(180, 180, 180))
-                .label_font(("sans-serif", 13))
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()
-                .map_err(e)?;
-        }
-        if let (Some(bar), Some(((lo, hi), label))) = (bar, heat) {
-            let mut cb = ChartBuilder::on(&bar)
-                .margin_top(40)
-                .margin_bottom(50)
-                .margin_right(5)
-                .y_label_area_size(50)
-                .caption(label, ("sans-serif", 12))
-                .build_cartesian_2d(0.0..1.0, lo..hi)
-                .map_err(e)?;
-            cb.configure_mesh()
-                .disable_x_mesh()
-                .disable_x_axis()
-                .label_style(("sans-serif", 12))
-                .y_label_formatter(&|v| format_tick(*v))
-                .draw()
-                .map_err(e)?;
-            let n = 100;
-            cb.draw_series((0..n).map(|k| {
-                let a = lo + (hi - lo) * k as f64 / n as f64;
-                let b = lo + (hi - lo) * (k + 1) as f64 / n as f64;
-                Rectangle::new(
-                    [(0.0, a), (1.0, b)],
-                    cmap(k as f64 / (n - 1) as f64).filled(),
-                )
-            }))
-            .map_err(e)?;
-        }
-        Ok(())
     }
+}
+
+/// The chart type every panel draws into.
+type Chart<'a, 'b, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+fn draw_err<E: std::error::Error + Send + Sync>(err: DrawingAreaErrorKind<E>) -> Error {
+    Error::Io(format!("drawing: {err}"))
+}
+
+/// A solid or dashed polyline; true when it added a legend entry.
+fn draw_line<DB: DrawingBackend>(
+    chart: &mut Chart<'_, '_, DB>,
+    pts: Vec<(f64, f64)>,
+    label: &Option<String>,
+    color: Rgb,
+    dashed: bool,
+    width: u32,
+) -> Result<bool>
+where
+    DB::ErrorType: 'static,
+{
+    let style = rgb(color).stroke_width(width);
+    let s = if dashed {
+        chart
+            .draw_series(DashedLineSeries::new(pts, 8, 5, style))
+            .map_err(draw_err)?
+    } else if width > 1 {
+        // plotters strokes wide polylines with miter joins, which throw long spikes at sharp
+        // turns of noisy data: draw joint-free segments instead.
+        chart
+            .draw_series(
+                pts.windows(2)
+                    .map(|w| PathElement::new(vec![w[0], w[1]], style)),
+            )
+            .map_err(draw_err)?
+    } else {
+        chart
+            .draw_series(LineSeries::new(pts, style))
+            .map_err(draw_err)?
+    };
+    if let Some(lab) = label {
+        let c = rgb(color);
+        s.label(lab.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    }
+    Ok(label.is_some())
+}
+
+/// One box of a box plot at x: quartiles, median, whiskers at 1.5 IQR and outliers.
+fn draw_box<DB: DrawingBackend>(
+    chart: &mut Chart<'_, '_, DB>,
+    x: f64,
+    v: &[f64],
+    c: RGBColor,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    if v.is_empty() {
+        return Ok(());
+    }
+    let q = |p| crate::numerics::stats::quantile(v, p);
+    let (q1, med, q3) = (q(0.25), q(0.5), q(0.75));
+    let iqr = q3 - q1;
+    let lo = v
+        .iter()
+        .copied()
+        .filter(|&x| x >= q1 - 1.5 * iqr)
+        .fold(f64::INFINITY, f64::min);
+    let hi = v
+        .iter()
+        .copied()
+        .filter(|&x| x <= q3 + 1.5 * iqr)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let thin = c.stroke_width(1);
+    chart
+        .draw_series([Rectangle::new(
+            [(x - 0.3, q1), (x + 0.3, q3)],
+            c.mix(0.3).filled(),
+        )])
+        .map_err(draw_err)?;
+    chart
+        .draw_series([
+            PathElement::new(vec![(x - 0.3, med), (x + 0.3, med)], c.stroke_width(2)),
+            PathElement::new(vec![(x, q3), (x, hi)], thin),
+            PathElement::new(vec![(x, q1), (x, lo)], thin),
+            PathElement::new(vec![(x - 0.15, hi), (x + 0.15, hi)], thin),
+            PathElement::new(vec![(x - 0.15, lo), (x + 0.15, lo)], thin),
+        ])
+        .map_err(draw_err)?;
+    let out: Vec<(f64, f64)> = v
+        .iter()
+        .filter(|&&y| y < lo || y > hi)
+        .map(|&y| (x, y))
+        .collect();
+    chart
+        .draw_series(out.into_iter().map(move |p| Circle::new(p, 2, c.filled())))
+        .map_err(draw_err)?;
+    Ok(())
+}
+
+/// One filled rectangle per cell of a grid z[iy][ix] on centres xs × ys.
+fn grid_cells<T>(
+    xs: &[f64],
+    ys: &[f64],
+    z: &[Vec<T>],
+    color: impl Fn(&T) -> RGBColor,
+) -> Vec<Rectangle<(f64, f64)>> {
+    let (hx, hy) = (half_step(xs), half_step(ys));
+    let mut cells = Vec::with_capacity(xs.len() * ys.len());
+    for (iy, row) in z.iter().enumerate() {
+        for (ix, v) in row.iter().enumerate() {
+            cells.push(Rectangle::new(
+                [(xs[ix] - hx, ys[iy] - hy), (xs[ix] + hx, ys[iy] + hy)],
+                color(v).filled(),
+            ));
+        }
+    }
+    cells
+}
+
+/// A categorical map with one legend entry per category present.
+fn draw_categories<DB: DrawingBackend>(
+    chart: &mut Chart<'_, '_, DB>,
+    xs: &[f64],
+    ys: &[f64],
+    cat: &[Vec<usize>],
+    names: &[String],
+    colors: &[Rgb],
+) -> Result<bool>
+where
+    DB::ErrorType: 'static,
+{
+    if names.is_empty() || colors.is_empty() {
+        return Ok(false);
+    }
+    let clamp = |k: usize| k.min(names.len() - 1);
+    let mut used = vec![false; names.len()];
+    cat.iter().flatten().for_each(|&k| used[clamp(k)] = true);
+    let cells = grid_cells(xs, ys, cat, |&k| rgb(colors[clamp(k) % colors.len()]));
+    chart.draw_series(cells).map_err(draw_err)?;
+    let mut any = false;
+    for (k, n) in names.iter().enumerate().filter(|(k, _)| used[*k]) {
+        any = true;
+        let c = rgb(colors[k % colors.len()]);
+        chart
+            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
+            .map_err(draw_err)?
+            .label(n.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.filled()));
+    }
+    Ok(any)
+}
+
+/// A thin reference line through `pts`.
+fn draw_ref<DB: DrawingBackend>(
+    chart: &mut Chart<'_, '_, DB>,
+    pts: Vec<(f64, f64)>,
+    color: Rgb,
+    dashed: bool,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let st = rgb(color).stroke_width(1);
+    if dashed {
+        chart
+            .draw_series(DashedLineSeries::new(pts, 6, 4, st))
+            .map_err(draw_err)?;
+    } else {
+        chart
+            .draw_series(LineSeries::new(pts, st))
+            .map_err(draw_err)?;
+    }
+    Ok(())
+}
+
+/// The colour bar of a heat map.
+fn draw_colorbar<DB: DrawingBackend>(
+    bar: &DrawingArea<DB, Shift>,
+    (lo, hi): (f64, f64),
+    label: &str,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let mut cb = ChartBuilder::on(bar)
+        .margin_top(40)
+        .margin_bottom(50)
+        .margin_right(5)
+        .y_label_area_size(50)
+        .caption(label, ("sans-serif", 12))
+        .build_cartesian_2d(0.0..1.0, lo..hi)
+        .map_err(draw_err)?;
+    cb.configure_mesh()
+        .disable_x_mesh()
+        .disable_x_axis()
+        .label_style(("sans-serif", 12))
+        .y_label_formatter(&|v| format_tick(*v))
+        .draw()
+        .map_err(draw_err)?;
+    let n = 100;
+    cb.draw_series((0..n).map(|k| {
+        let a = lo + (hi - lo) * k as f64 / n as f64;
+        let b = lo + (hi - lo) * (k + 1) as f64 / n as f64;
+        Rectangle::new(
+            [(0.0, a), (1.0, b)],
+            cmap(k as f64 / (n - 1) as f64).filled(),
+        )
+    }))
+    .map_err(draw_err)?;
+    Ok(())
 }
 
 fn half_step(v: &[f64]) -> f64 {

@@ -5,6 +5,7 @@ use super::ssn::{PopKind, Ssn};
 use crate::error::{Error, Result, check_nonneg, check_positive};
 use crate::neuron::powerlaw::{PowerLawFit, default_fit_grid, fit_lif};
 use crate::neuron::{Lif, PowerLaw};
+use crate::options::{Count, Num};
 use rayon::prelude::*;
 
 /// Parameters of a two-population (E, I) LIF network in the paper's units.
@@ -34,6 +35,116 @@ pub struct LifNetwork {
     pub delay_max: [[f64; 2]; 2],
     /// Input ratio r = μ_I/μ_E used by the paper for this network.
     pub r: f64,
+}
+
+crate::options! {
+    /// Options of `network_params`: a paper network (`base`) with parameters overridden.
+    pub struct NetworkOpts {
+        /// paper network to start from (fig2, ...)
+        base: Option<String> = None, "";
+        /// name shown when printed (none: the base's name, or "custom" without a base)
+        name: Option<String> = None, "";
+        /// population sizes [N_E, N_I]
+        N: Option<[Count; 2]> = None, "";
+        /// connection probabilities [[EE, EI], [IE, II]]
+        p: Option<[[Num; 2]; 2]> = None, "";
+        /// efficacies per synapse [[EE, EI], [IE, II]] (magnitudes)
+        j: Option<[[Num; 2]; 2]> = None, "mV";
+        /// population couplings J = N p j (instead of j)
+        J: Option<[[Num; 2]; 2]> = None, "mV";
+        /// membrane time constants [E, I]
+        tau: Option<[Num; 2]> = None, "ms";
+        /// external noise [E, I]
+        sigma: Option<[Num; 2]> = None, "mV/sqrt(s)";
+        /// threshold
+        theta: Option<Num> = None, "mV";
+        /// reset
+        v_reset: Option<Num> = None, "mV";
+        /// refractory period
+        t_ref: Option<Num> = None, "ms";
+        /// synaptic time constants (0: delta synapse)
+        tau_syn: Option<[[Num; 2]; 2]> = None, "ms";
+        /// maximal delays (uniform in [0, D_max])
+        delay_max: Option<[[Num; 2]; 2]> = None, "ms";
+        /// input ratio mu_I / mu_E the paper uses with this network
+        r: Option<Num> = None, "";
+    }
+}
+
+fn m2(m: &[[Num; 2]; 2]) -> [[f64; 2]; 2] {
+    [[m[0][0].0, m[0][1].0], [m[1][0].0, m[1][1].0]]
+}
+
+impl NetworkOpts {
+    /// The network: the base (default fig2) with every given parameter replaced (validated).
+    pub fn network(&self) -> Result<LifNetwork> {
+        let mut net = paper_network(self.base.as_deref().unwrap_or("fig2"))?;
+        net.name = match (&self.name, &self.base) {
+            (Some(n), _) => n.clone(),
+            (None, Some(_)) => net.name,
+            (None, None) => "custom".into(),
+        };
+        if let Some([e, i]) = self.N {
+            net.n = [e.0 as usize, i.0 as usize];
+        }
+        let set2 = |dst: &mut [[f64; 2]; 2], v: &Option<[[Num; 2]; 2]>| {
+            if let Some(v) = v {
+                *dst = m2(v);
+            }
+        };
+        set2(&mut net.p, &self.p);
+        set2(&mut net.j, &self.j);
+        set2(&mut net.tau_syn, &self.tau_syn);
+        set2(&mut net.delay_max, &self.delay_max);
+        if let Some(jj) = &self.J {
+            if self.j.is_some() {
+                return Err(Error::param(
+                    "J",
+                    "given with j",
+                    "give either `j` (per synapse) or `J` (population coupling), not both",
+                ));
+            }
+            net.set_coupling(m2(jj));
+        }
+        if let Some([e, i]) = self.tau {
+            net.tau = [e.0, i.0];
+        }
+        if let Some([e, i]) = self.sigma {
+            net.sigma = [e.0, i.0];
+        }
+        net.theta = self.theta.map_or(net.theta, |x| x.0);
+        net.v_reset = self.v_reset.map_or(net.v_reset, |x| x.0);
+        net.t_ref = self.t_ref.map_or(net.t_ref, |x| x.0);
+        net.r = self.r.map_or(net.r, |x| x.0);
+        net.validate()?;
+        Ok(net)
+    }
+}
+
+impl std::fmt::Display for LifNetwork {
+    /// Sizes, p, j and J = N p j, τ, σ and r on one line.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let (j, jj) = (self.j, self.coupling());
+        write!(
+            f,
+            "LifNetwork \"{}\": N_E = {}, N_I = {}, p = {:?}, j = [[{:.6}, {:.6}], [{:.6}, {:.6}]] mV, J = N p j = [[{:.4}, {:.4}], [{:.4}, {:.4}]] mV, tau = {:?} ms, sigma = {:?} mV/sqrt(s), r = {}",
+            self.name,
+            self.n[0],
+            self.n[1],
+            self.p,
+            j[0][0],
+            j[0][1],
+            j[1][0],
+            j[1][1],
+            jj[0][0],
+            jj[0][1],
+            jj[1][0],
+            jj[1][1],
+            self.tau,
+            self.sigma,
+            self.r
+        )
+    }
 }
 
 impl LifNetwork {
@@ -79,6 +190,16 @@ impl LifNetwork {
             }
         }
         out
+    }
+
+    /// Sets the efficacies j from population couplings J (j = J / (N p); 0 where N p = 0).
+    pub fn set_coupling(&mut self, jj: [[f64; 2]; 2]) {
+        for (x, row) in jj.iter().enumerate() {
+            for (y, &target) in row.iter().enumerate() {
+                let c = self.in_degree(x, y);
+                self.j[x][y] = if c > 0.0 { target / c } else { 0.0 };
+            }
+        }
     }
 
     /// The LIF neuron of population x.

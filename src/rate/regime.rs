@@ -436,6 +436,31 @@ pub struct RegimeMap {
     pub cells: Vec<Cell>,
 }
 
+impl std::fmt::Display for RegimeMap {
+    /// Grid size, axes and the number of cells per regime.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let mut labels: std::collections::BTreeMap<String, usize> = Default::default();
+        for c in &self.cells {
+            *labels.entry(c.label()).or_default() += 1;
+        }
+        let ends = |v: &[f64]| {
+            (
+                v.first().copied().unwrap_or(f64::NAN),
+                v.last().copied().unwrap_or(f64::NAN),
+            )
+        };
+        let ((x0, x1), (y0, y1)) = (ends(&self.xs), ends(&self.ys));
+        write!(
+            f,
+            "RegimeMap({} x {} over {} in [{x0}, {x1}] and {} in [{y0}, {y1}]; cells per regime: {labels:?})",
+            self.xs.len(),
+            self.ys.len(),
+            self.x_name,
+            self.y_name,
+        )
+    }
+}
+
 impl RegimeMap {
     /// The cell nearest to (x, y).
     pub fn at(&self, x: f64, y: f64) -> Option<&Cell> {
@@ -550,4 +575,81 @@ pub fn regime_map(
         ys: ys.to_vec(),
         cells,
     })
+}
+
+/// Parameters a regime map of an E–I SSN can vary: `mu`, `r` (μ_I/μ_E) and the couplings
+/// J_EE, J_EI, J_IE, J_II (mV).
+pub const MAP_PARAMS: [&str; 6] = ["mu", "r", "J_EE", "J_EI", "J_IE", "J_II"];
+
+/// The regime map of `net` over two axes, each a parameter of [`MAP_PARAMS`] with its values;
+/// `fixed` sets other parameters (default μ = 20 mV/s, r = 1, J from the network). With no
+/// axes the map is μ ∈ [0, 50] (101 points) × r ∈ [0, 5] (101 points).
+pub fn ssn_regime_map(
+    net: &Ssn,
+    axes: &[(String, Vec<f64>)],
+    fixed: &[(String, f64)],
+) -> Result<RegimeMap> {
+    let default_axes = [
+        (
+            "mu".to_string(),
+            crate::numerics::stats::linspace(0.0, 50.0, 101),
+        ),
+        (
+            "r".to_string(),
+            crate::numerics::stats::linspace(0.0, 5.0, 101),
+        ),
+    ];
+    let axes = if axes.is_empty() {
+        &default_axes[..]
+    } else {
+        axes
+    };
+    if axes.len() != 2 {
+        return Err(Error::param(
+            "axes",
+            axes.len(),
+            "exactly two axes ([lo, hi, n]) are needed",
+        ));
+    }
+    for (k, v) in axes
+        .iter()
+        .map(|(k, v)| (k, v.len()))
+        .chain(fixed.iter().map(|(k, _)| (k, 1)))
+    {
+        if !MAP_PARAMS.contains(&k.as_str()) {
+            return Err(Error::param(
+                k,
+                "",
+                format!("is not a map parameter; use {}", MAP_PARAMS.join(", ")),
+            ));
+        }
+        if v > 100_000 {
+            return Err(Error::param(k, v, "an axis has at most 1e5 points"));
+        }
+    }
+    if axes[0].0 == axes[1].0 {
+        return Err(Error::param("axes", &axes[0].0, "the two axes must differ"));
+    }
+    let (xn, yn) = (axes[0].0.clone(), axes[1].0.clone());
+    let make = move |x: f64, y: f64| -> Result<(Ssn, [f64; 2], [f64; 2])> {
+        let value = |k: &str| -> Option<f64> {
+            if k == xn {
+                Some(x)
+            } else if k == yn {
+                Some(y)
+            } else {
+                fixed.iter().find(|(n, _)| n == k).map(|(_, v)| *v)
+            }
+        };
+        let mut n = net.clone();
+        for k in &MAP_PARAMS[2..] {
+            if let Some(v) = value(k) {
+                n = n.with_coupling(k, v)?;
+            }
+        }
+        let mu = value("mu").unwrap_or(20.0);
+        let r = value("r").unwrap_or(1.0);
+        Ok((n, [mu, r * mu], [1.0, r]))
+    };
+    regime_map(&axes[0].0, &axes[0].1, &axes[1].0, &axes[1].1, &make)
 }

@@ -46,7 +46,7 @@ pub struct Ssn {
 }
 
 /// One steady state and its classification.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct SteadyState {
     /// Rates (Hz).
     pub nu: Vec<f64>,
@@ -95,7 +95,89 @@ impl SteadyStates {
     }
 }
 
+impl std::fmt::Display for Ssn {
+    /// Populations, τ, J (and det J for an E–I pair) and one power law per line.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let kinds: Vec<&str> = self
+            .kinds
+            .iter()
+            .map(|k| if *k == PopKind::E { "E" } else { "I" })
+            .collect();
+        write!(
+            f,
+            "Ssn({} populations [{}], tau = {:?} ms",
+            self.size(),
+            kinds.join(", "),
+            self.tau
+        )?;
+        if self.is_ei() {
+            let j = &self.j;
+            write!(
+                f,
+                ", J = [[{}, {}], [{}, {}]] mV, det J = {:.4}",
+                j[0][0],
+                j[0][1],
+                j[1][0],
+                j[1][1],
+                self.det()
+            )?;
+        }
+        for (k, law) in self.f.iter().enumerate() {
+            write!(
+                f,
+                "\n  f[{}] ({}): nu = {:.5e} (mu - {:.4})_+^{:.4}",
+                k, kinds[k], law.a, law.b, law.n
+            )?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl std::str::FromStr for PopKind {
+    type Err = Error;
+    /// "E" or "I" (either case).
+    fn from_str(s: &str) -> Result<PopKind> {
+        match s {
+            "E" | "e" => Ok(PopKind::E),
+            "I" | "i" => Ok(PopKind::I),
+            other => Err(Error::param(
+                "types",
+                format!("{other:?}"),
+                "a population type must be \"E\" or \"I\"",
+            )),
+        }
+    }
+}
+
+/// The (post, pre) indices of an E–I coupling named "J_EE", "J_EI", "J_IE" or "J_II".
+pub fn coupling_index(name: &str) -> Result<(usize, usize)> {
+    match name {
+        "J_EE" => Ok((0, 0)),
+        "J_EI" => Ok((0, 1)),
+        "J_IE" => Ok((1, 0)),
+        "J_II" => Ok((1, 1)),
+        other => Err(Error::param(
+            "which",
+            format!("{other:?}"),
+            "must be J_EE, J_EI, J_IE or J_II",
+        )),
+    }
+}
+
 impl Ssn {
+    /// A copy with the E–I coupling `name` ("J_EE", ...) set to `value` (validated).
+    pub fn with_coupling(&self, name: &str, value: f64) -> Result<Ssn> {
+        let (x, y) = coupling_index(name)?;
+        let mut j = self.j.clone();
+        j[x][y] = value;
+        Ssn::new(
+            self.f.clone(),
+            j,
+            self.kinds.clone(),
+            Some(self.tau.clone()),
+        )
+    }
+
     /// A validated SSN. `tau` defaults to 20 ms (E) and 10 ms (I).
     pub fn new(
         f: Vec<PowerLaw>,

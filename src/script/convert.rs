@@ -184,6 +184,15 @@ pub fn to_matrix(rows: &[Vec<f64>]) -> Array {
 }
 
 /// Builds a Rhai map from `(key, value)` pairs.
+/// A serialisable domain value (a struct of numbers, flags, strings and arrays) as a Rhai map
+/// with the struct's field names as keys.
+pub fn to_map<T: serde::Serialize>(v: &T) -> Map {
+    rhai::serde::to_dynamic(v)
+        .ok()
+        .and_then(|d| d.try_cast::<Map>())
+        .unwrap_or_default()
+}
+
 pub fn map_of(pairs: Vec<(&str, Dynamic)>) -> Map {
     pairs.into_iter().map(|(k, v)| (k.into(), v)).collect()
 }

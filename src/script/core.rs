@@ -39,62 +39,6 @@ fn reduce(v: &Dynamic, func: &'static str, f: impl Fn(&[f64]) -> f64) -> RResult
     Ok(f(&xs))
 }
 
-/// Finds `name` (relative to a data folder) in `$SSNLAB_DATA`, `./data`, the folders above the
-/// executable, or the source tree the binary was built from.
-pub fn find_reference_data(name: &str) -> Option<std::path::PathBuf> {
-    use std::path::PathBuf;
-    let rel = std::path::Path::new(name);
-    if rel.is_absolute() || name.split(['/', '\\']).any(|c| c == "..") {
-        return None;
-    }
-    let mut roots: Vec<PathBuf> = Vec::new();
-    if let Ok(d) = std::env::var("SSNLAB_DATA") {
-        roots.push(PathBuf::from(d));
-    }
-    roots.push(PathBuf::from("data"));
-    if let Ok(exe) = std::env::current_exe() {
-        roots.extend(exe.ancestors().skip(1).take(4).map(|a| a.join("data")));
-    }
-    roots.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"));
-    roots.into_iter().map(|r| r.join(rel)).find(|p| p.is_file())
-}
-
-/// Formats `x` with `digits` significant digits, %g style.
-pub fn fmt_sig(x: f64, digits: usize) -> String {
-    if !x.is_finite() {
-        return format!("{x}");
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let e = x.abs().log10().floor() as i32;
-    if !(-5..=15).contains(&e) {
-        let s = format!("{:.*e}", digits.saturating_sub(1), x);
-        // trim zeros in the mantissa: 1.500e3 -> 1.5e3
-        if let Some((m, ex)) = s.split_once('e') {
-            let m = if m.contains('.') {
-                m.trim_end_matches('0').trim_end_matches('.')
-            } else {
-                m
-            };
-            return format!("{m}e{ex}");
-        }
-        return s;
-    }
-    let decimals = digits as i32 - 1 - e;
-    if decimals < 0 {
-        let q = 10f64.powi(-decimals);
-        return format!("{:.0}", (x / q).round() * q);
-    }
-    let decimals = decimals as usize;
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
 /// Registers the core helpers and the `units` topic.
 pub fn register(api: &mut Api) {
     api.topic("units", UNITS_DOC);
@@ -204,19 +148,14 @@ pub fn register(api: &mut Api) {
         &["xs: array"],
         "float",
         "Arithmetic mean of an array of numbers. NaN and inf elements propagate (as numpy.mean).\n\n```rhai\nprint(mean([1, 2, 3]));   // 2.0\n```",
-        |v: Dynamic| reduce(&v, "mean", |x| x.iter().sum::<f64>() / x.len() as f64),
+        |v: Dynamic| reduce(&v, "mean", crate::numerics::stats::mean),
     );
     api.func(
         "std",
         &["xs: array"],
         "float",
         "Population standard deviation of an array of numbers. NaN and inf elements make it NaN (as numpy.std).\n\n```rhai\nprint(std([1, 3]));   // 1.0\n```",
-        |v: Dynamic| {
-            reduce(&v, "std", |x| {
-                let m = x.iter().sum::<f64>() / x.len() as f64;
-                (x.iter().map(|y| (y - m).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
-            })
-        },
+        |v: Dynamic| reduce(&v, "std", crate::numerics::stats::std),
     );
     api.func(
         "max_of",
@@ -278,7 +217,7 @@ pub fn register(api: &mut Api) {
             if !(1..=17).contains(&d) {
                 return Err(rt_err("fmt", format!("parameter `digits` = {d} is invalid: must be 1 to 17")));
             }
-            Ok(fmt_sig(x, d))
+            Ok(crate::io::fmt_sig(x, d))
         },
     );
     api.func(
@@ -287,7 +226,7 @@ pub fn register(api: &mut Api) {
         "string",
         "Path of a file of the authors' reference data (data/ekelmans2023/ in the ssnlab repository: curves exported from the paper's own repository, see its README.md), or () if it cannot be found. Looks in $SSNLAB_DATA, ./data, the folders above the ssnlab executable and the source tree it was built from.\n\n```rhai\nlet p = reference_data(\"ekelmans2023/fig2a_ssn.csv\");\nif p != () { print(read_csv(p).keys()); }\n```",
         |name: &str| -> Dynamic {
-            match find_reference_data(name) {
+            match crate::io::find_reference_data(name) {
                 Some(p) => Dynamic::from(p.display().to_string()),
                 None => Dynamic::UNIT,
             }
@@ -318,15 +257,7 @@ pub fn register(api: &mut Api) {
             if x.len() != y.len() || x.len() < 2 {
                 return Err(rt_err("corr", format!("`xs` and `ys` must have the same length >= 2 (got {} and {})", x.len(), y.len())));
             }
-            let n = x.len() as f64;
-            let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-            let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-            for (a, b) in x.iter().zip(&y) {
-                sxy += (a - mx) * (b - my);
-                sxx += (a - mx).powi(2);
-                syy += (b - my).powi(2);
-            }
-            Ok(sxy / (sxx * syy).sqrt())
+            Ok(crate::numerics::stats::corr(&x, &y))
         },
     );
     api.func(
@@ -336,21 +267,4 @@ pub fn register(api: &mut Api) {
         "Converts an integer (or float) to a float; NaN and inf stay as they are.\n\n```rhai\nprint(float(3) / 2);   // 1.5\n```",
         |v: Dynamic| num(&v, "float", "x"),
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fmt_sig;
-
-    #[test]
-    fn significant_digits() {
-        assert_eq!(fmt_sig(3.5499999999999954, 4), "3.55");
-        assert_eq!(fmt_sig(10.935650802945322, 4), "10.94");
-        assert_eq!(fmt_sig(0.0, 3), "0");
-        assert_eq!(fmt_sig(-2.0, 3), "-2");
-        assert_eq!(fmt_sig(1234567.0, 3), "1230000");
-        assert_eq!(fmt_sig(1.0e-120, 3), "1e-120");
-        assert_eq!(fmt_sig(2.5e20, 3), "2.5e20");
-        assert_eq!(fmt_sig(0.000123456, 3), "0.000123");
-    }
 }

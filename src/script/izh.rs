@@ -10,83 +10,19 @@ use crate::izh::meanfield::STATE_KEYS;
 use crate::izh::meanfield::{ContinuationOpts, SimulateOpts as IzhSimulateOpts};
 use crate::izh::network::IzhRunOpts;
 use crate::izh::network::{IzhRunOptions, run};
-use crate::izh::{CELL_TYPES, IzhMeanField, IzhPop, Special};
+use crate::izh::{CELL_TYPES, IzhMeanField, IzhPop, IzhPopOpts, Special};
 use crate::numerics::timecourse::{Extra, TimeCourse};
 use crate::options::{Documented, from_map};
 use crate::spiking::Signal;
 use rhai::{Array, Dynamic, Map};
 
-const POP_KEYS: [&str; 19] = [
-    "type",
-    "name",
-    "C",
-    "k",
-    "v_r",
-    "v_theta",
-    "delta",
-    "a",
-    "b",
-    "d",
-    "g_ampa",
-    "g_gaba",
-    "tau_ampa",
-    "tau_gaba",
-    "e_ampa",
-    "e_gaba",
-    "v_peak",
-    "v_reset",
-    "excitatory",
-];
-
 fn display_pop(p: &IzhPop) -> String {
-    format!(
-        "IzhPop({}: C={} pF, k={}, v_r={} mV, v_theta={} mV, delta={} mV, a={}, b={}, d={}, {})",
-        p.name,
-        p.c,
-        p.k,
-        p.v_r,
-        p.v_theta,
-        p.delta,
-        p.a,
-        p.b,
-        p.d,
-        if p.excitatory { "E" } else { "I" }
-    )
+    p.to_string()
 }
 
 fn pop_from_map(m: &Map, func: &str) -> RResult<IzhPop> {
-    let o = Opts::new(m, func, &POP_KEYS)?;
-    let ty = o.string("type", "RS")?;
-    let mut p = IzhPop::cell_type(&ty).map_err(|e| rt_err(func, e))?;
-    if let Some(n) = o.opt_string("name")? {
-        p.name = n;
-    }
-    let fields: [(&str, &mut f64); 16] = [
-        ("C", &mut p.c),
-        ("k", &mut p.k),
-        ("v_r", &mut p.v_r),
-        ("v_theta", &mut p.v_theta),
-        ("delta", &mut p.delta),
-        ("a", &mut p.a),
-        ("b", &mut p.b),
-        ("d", &mut p.d),
-        ("g_ampa", &mut p.g_ampa),
-        ("g_gaba", &mut p.g_gaba),
-        ("tau_ampa", &mut p.tau_ampa),
-        ("tau_gaba", &mut p.tau_gaba),
-        ("e_ampa", &mut p.e_ampa),
-        ("e_gaba", &mut p.e_gaba),
-        ("v_peak", &mut p.v_peak),
-        ("v_reset", &mut p.v_reset),
-    ];
-    for (key, slot) in fields {
-        if let Some(v) = o.opt_f64(key)? {
-            *slot = v;
-        }
-    }
-    p.excitatory = o.bool("excitatory", p.excitatory)?;
-    p.validate().map_err(|e| rt_err(func, e))?;
-    Ok(p)
+    let o: IzhPopOpts = from_map(m, &[]).map_err(|e| rt_err(func, e))?;
+    o.population().map_err(|e| rt_err(func, e))
 }
 
 fn mf_from_map(m: &Map, func: &str) -> RResult<IzhMeanField> {
@@ -225,7 +161,7 @@ pub fn register(api: &mut Api) {
         "izh_population",
         &["params: map"],
         "IzhPop",
-        "A population from a cell type (key `type`, default \"RS\") with any parameter overridden: name, C, k, v_r, v_theta, delta, a, b, d, g_ampa, g_gaba, tau_ampa, tau_gaba, e_ampa, e_gaba, v_peak, v_reset, excitatory.\n\n```rhai\nlet fs = izh_population(#{ type: \"FS\", delta: 0.2 });\nprint(fs.delta);\n```",
+        &format!("A population from a cell type with any parameter overridden (none: the type's value).\n\n{}\n```rhai\nlet fs = izh_population(#{{ type: \"FS\", delta: 0.2 }});\nprint(fs.delta);\n```", IzhPopOpts::table()),
         |m: Map| pop_from_map(&m, "izh_population"),
     );
     api.func(
@@ -349,17 +285,13 @@ pub fn register(api: &mut Api) {
             let b = m
                 .continuation(&x0, &c)
                 .map_err(err(F))?;
-            let p = m.pops.len();
-            let rates: Array = (0..p)
-                .map(|q| Dynamic::from_array(b.points.iter().map(|x| Dynamic::from(x.x[5 * q] * 1000.0)).collect()))
-                .collect();
+            let rates: Array = b.rates_hz().iter().map(|r| Dynamic::from_array(to_array(r))).collect();
             let special = |kind: Special| -> Array {
                 b.special
                     .iter()
                     .filter(|s| s.kind == kind)
                     .map(|s| {
-                        let r: Array = (0..p).map(|q| Dynamic::from(s.x[5 * q] * 1000.0)).collect();
-                        let mut mm = map_of(vec![("I", Dynamic::from(s.param)), ("rates", r.into())]);
+                        let mut mm = map_of(vec![("I", Dynamic::from(s.param)), ("rates", to_array(&s.rates_hz()).into())]);
                         if kind == Special::Hopf {
                             mm.insert("freq_hz".into(), Dynamic::from(s.freq_hz));
                         }

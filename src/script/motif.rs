@@ -8,11 +8,12 @@ use super::convert::{
 };
 use super::spiking::signal_of;
 use super::theory::PowerLawObj;
-use crate::connectivity::gaussian::loadings;
-use crate::connectivity::sonet::{Alphas, chain_fraction};
-use crate::connectivity::{GaussianMotifs, Graph, MotifTargets, Sonet, WeightMatrix};
+use crate::connectivity::options::{GaussianOpts, SonetOpts};
+use crate::connectivity::sonet::Alphas;
+use crate::connectivity::stats::{Normalised, RawStats};
+use crate::connectivity::{GaussianMotifs, Graph, Sonet, WeightMatrix};
 use crate::motif::fit::{Free, Targets, fit};
-use crate::motif::meanfield::SimulateOpts as MfSimulateOpts;
+use crate::motif::meanfield::{PhiOpts, SimulateOpts as MfSimulateOpts};
 use crate::motif::ratenet::RateOpts;
 use crate::motif::ratenet::simulate;
 use crate::motif::{MotifMeanField, Phi};
@@ -30,183 +31,16 @@ pub struct MotifMatrix(Arc<WeightMatrix>);
 #[derive(Clone)]
 pub struct MotifGraph(Arc<Graph>);
 
-fn sizes_of(o: &Opts, f: &str) -> RResult<Vec<usize>> {
-    let v = o.raw("N").ok_or_else(|| {
-        rt_err(
-            f,
-            "`N` (neurons, a number or one per population) is required",
-        )
-    })?;
-    let xs = if v.is_array() {
-        num_vec(v, f, "N")?
-    } else {
-        vec![num(v, f, "N")?]
-    };
-    xs.iter()
-        .map(|&x| {
-            if x >= 1.0 && x.fract() == 0.0 && x <= 1e6 {
-                Ok(x as usize)
-            } else {
-                Err(rt_err(
-                    f,
-                    format!("parameter `N` = {x} is invalid: population sizes must be whole numbers in [1, 1e6]"),
-                ))
-            }
-        })
-        .collect()
-}
-
-/// A P × P matrix from a number (broadcast) or a nested array.
-fn mat(o: &Opts, key: &str, p: usize, default: f64, f: &str) -> RResult<Vec<Vec<f64>>> {
-    match o.raw(key) {
-        None => Ok(vec![vec![default; p]; p]),
-        Some(v) if v.is_array() => {
-            let m = num_matrix(v, f, key)?;
-            if m.len() != p || m.iter().any(|r| r.len() != p) {
-                return Err(rt_err(
-                    f,
-                    format!(
-                        "parameter `{key}` must be a number or a {p} x {p} matrix ([post][pre])"
-                    ),
-                ));
-            }
-            Ok(m)
-        }
-        Some(v) => Ok(vec![vec![num(v, f, key)?; p]; p]),
-    }
-}
-
-/// A per-population vector from a number (broadcast) or an array.
-fn vecp(o: &Opts, key: &str, p: usize, default: f64, f: &str) -> RResult<Vec<f64>> {
-    match o.raw(key) {
-        None => Ok(vec![default; p]),
-        Some(v) if v.is_array() => {
-            let x = num_vec(v, f, key)?;
-            if x.len() != p {
-                return Err(rt_err(
-                    f,
-                    format!(
-                        "parameter `{key}` must be a number or an array of {p} values (one per population)"
-                    ),
-                ));
-            }
-            Ok(x)
-        }
-        Some(v) => Ok(vec![num(v, f, key)?; p]),
-    }
-}
-
-const GAUSS_KEYS: [&str; 11] = [
-    "N",
-    "J",
-    "sigma",
-    "kappa_c",
-    "kappa_d",
-    "rho_chain",
-    "rho_recip",
-    "c_conv",
-    "c_div",
-    "c_chain",
-    "name",
-];
-
 fn gaussian_from_map(m: &Map) -> RResult<GaussianMotifs> {
     const F: &str = "motif_gaussian";
-    let o = Opts::new(m, F, &GAUSS_KEYS)?;
-    let sizes = sizes_of(&o, F)?;
-    let p = sizes.len();
-    let n: usize = sizes.iter().sum();
-    let jbar = mat(&o, "J", p, 0.0, F)?;
-    let sigma = mat(&o, "sigma", p, 1.0, F)?;
-    let recip = mat(&o, "rho_recip", p, 0.0, F)?;
-    let targets = o.has("c_conv") || o.has("c_div") || o.has("c_chain");
-    if targets && (o.has("kappa_c") || o.has("kappa_d") || o.has("rho_chain")) {
-        return Err(rt_err(
-            F,
-            "give either the loadings (kappa_c, kappa_d, rho_chain) or the normalised motif coefficients (c_conv, c_div, c_chain), not both",
-        ));
-    }
-    let (kc, kd, rho) = if targets {
-        let cc = mat(&o, "c_conv", p, 0.0, F)?;
-        let cd = mat(&o, "c_div", p, 0.0, F)?;
-        if p > 1 && o.has("c_chain") {
-            return Err(rt_err(
-                F,
-                "`c_chain` is for one population; with several give rho_chain (per population) and kappa_c/kappa_d",
-            ));
-        }
-        let ch = o.f64("c_chain", 0.0)?;
-        let mut kc = vec![vec![0.0; p]; p];
-        let mut kd = vec![vec![0.0; p]; p];
-        let mut rho = vec![0.0; p];
-        for a in 0..p {
-            for b in 0..p {
-                let t = MotifTargets {
-                    conv: cc[a][b],
-                    div: cd[a][b],
-                    chain: if p == 1 { ch } else { 0.0 },
-                };
-                let (x, y, r) = loadings(n, sigma[a][b], t).map_err(err(F))?;
-                kc[a][b] = x;
-                kd[a][b] = y;
-                if p == 1 {
-                    rho[0] = r;
-                }
-            }
-        }
-        (kc, kd, rho)
-    } else {
-        (
-            mat(&o, "kappa_c", p, 0.0, F)?,
-            mat(&o, "kappa_d", p, 0.0, F)?,
-            vecp(&o, "rho_chain", p, 0.0, F)?,
-        )
-    };
-    GaussianMotifs::new(sizes, jbar, sigma, kc, kd, rho, recip).map_err(err(F))
+    let o: GaussianOpts = from_map(m, &[]).map_err(|e| rt_err(F, e))?;
+    o.generator().map_err(err(F))
 }
 
 fn sonet_from_map(m: &Map) -> RResult<Sonet> {
     const F: &str = "sonet";
-    let o = Opts::new(
-        m,
-        F,
-        &[
-            "N",
-            "p",
-            "alpha_recip",
-            "alpha_conv",
-            "alpha_div",
-            "alpha_chain",
-            "cc_chain",
-        ],
-    )?;
-    let sizes = sizes_of(&o, F)?;
-    let np = sizes.len();
-    let p = mat(&o, "p", np, f64::NAN, F)?;
-    if p.iter().flatten().any(|x| x.is_nan()) {
-        return Err(rt_err(
-            F,
-            "`p` (connection probability, a number or [post][pre] matrix) is required",
-        ));
-    }
-    let ar = mat(&o, "alpha_recip", np, 0.0, F)?;
-    let ac = mat(&o, "alpha_conv", np, 0.0, F)?;
-    let ad = mat(&o, "alpha_div", np, 0.0, F)?;
-    let cc = if o.has("alpha_chain") {
-        if np > 1 || o.has("cc_chain") {
-            return Err(rt_err(
-                F,
-                "`alpha_chain` is for one population (and excludes cc_chain); with several give cc_chain per population in [-1, 1]",
-            ));
-        }
-        vec![
-            chain_fraction(p[0][0], ac[0][0], ad[0][0], o.f64("alpha_chain", 0.0)?)
-                .map_err(err(F))?,
-        ]
-    } else {
-        vecp(&o, "cc_chain", np, 0.0, F)?
-    };
-    Sonet::new(sizes, p, ar, ac, ad, cc).map_err(err(F))
+    let o: SonetOpts = from_map(m, &[]).map_err(|e| rt_err(F, e))?;
+    o.generator().map_err(err(F))
 }
 
 fn phi_of(v: &Dynamic, f: &str) -> RResult<Phi> {
@@ -221,44 +55,11 @@ fn phi_of(v: &Dynamic, f: &str) -> RResult<Phi> {
         return Ok(phi);
     }
     if v.is_string() {
-        return match v.clone().cast::<String>().as_str() {
-            "relu" => Ok(Phi::RELU),
-            "square" => Ok(Phi::Power {
-                k: 1.0,
-                b: 0.0,
-                n: 2.0,
-            }),
-            other => Err(rt_err(
-                f,
-                format!(
-                    "phi = {other:?}: use \"relu\", \"square\", a PowerLaw or a map #{{ type: \"power\"|\"sigmoid\", ... }}"
-                ),
-            )),
-        };
+        return Phi::named(&v.clone().cast::<String>()).map_err(|e| rt_err(f, e));
     }
     if v.is_map() {
-        let m = v.clone().cast::<Map>();
-        let o = Opts::new(&m, f, &["type", "k", "b", "n", "max", "gain", "x0"])?;
-        let phi = match o.string("type", "power")?.as_str() {
-            "power" => Phi::Power {
-                k: o.f64("k", 1.0)?,
-                b: o.f64("b", 0.0)?,
-                n: o.f64("n", 1.0)?,
-            },
-            "sigmoid" => Phi::Sigmoid {
-                max: o.f64("max", 1.0)?,
-                gain: o.f64("gain", 1.0)?,
-                x0: o.f64("x0", 0.0)?,
-            },
-            other => {
-                return Err(rt_err(
-                    f,
-                    format!("phi.type = {other:?}: must be \"power\" or \"sigmoid\""),
-                ));
-            }
-        };
-        phi.validate().map_err(|e| rt_err(f, e))?;
-        return Ok(phi);
+        let o: PhiOpts = from_map(&v.clone().cast::<Map>(), &[]).map_err(|e| rt_err(f, e))?;
+        return o.phi().map_err(|e| rt_err(f, e));
     }
     Err(rt_err(
         f,
@@ -312,51 +113,14 @@ fn cube(x: &[Vec<Vec<f64>>]) -> Array {
         .collect()
 }
 
-/// Normalised statistics of a weighted matrix: mean·N, var·N, recip correlation, and
-/// conv/div/chain covariances over √(var·var) (·N when `scale_n`).
-fn weighted_report(
-    sizes: &[usize],
-    mean: &[Vec<f64>],
-    var: &[Vec<f64>],
-    rc: &[Vec<f64>],
-    conv: &dyn Fn(usize, usize, usize) -> f64,
-    div: &dyn Fn(usize, usize, usize) -> f64,
-    chain: &dyn Fn(usize, usize, usize) -> f64,
-) -> Map {
-    let p = sizes.len();
-    let n: f64 = sizes.iter().sum::<usize>() as f64;
-    let sd = |a: usize, b: usize| var[a][b].max(1e-300).sqrt();
-    let m2 = |g: &dyn Fn(usize, usize) -> f64| -> Vec<Vec<f64>> {
-        (0..p).map(|a| (0..p).map(|b| g(a, b)).collect()).collect()
-    };
-    let m3 = |g: &dyn Fn(usize, usize, usize) -> f64| -> Vec<Vec<Vec<f64>>> {
-        (0..p)
-            .map(|a| {
-                (0..p)
-                    .map(|b| (0..p).map(|c| g(a, b, c)).collect())
-                    .collect()
-            })
-            .collect()
-    };
+fn normalised_map(st: &Normalised) -> Map {
     map_of(vec![
-        ("mean_N", to_matrix(&m2(&|a, b| mean[a][b] * n)).into()),
-        ("var_N", to_matrix(&m2(&|a, b| var[a][b] * n)).into()),
-        (
-            "recip",
-            to_matrix(&m2(&|a, b| rc[a][b] / (sd(a, b) * sd(b, a)))).into(),
-        ),
-        (
-            "conv_N",
-            cube(&m3(&|a, b, c| conv(a, b, c) / (sd(a, b) * sd(a, c)) * n)).into(),
-        ),
-        (
-            "div_N",
-            cube(&m3(&|b, a, c| div(b, a, c) / (sd(a, b) * sd(c, b)) * n)).into(),
-        ),
-        (
-            "chain_N",
-            cube(&m3(&|a, b, c| chain(a, b, c) / (sd(a, b) * sd(b, c)) * n)).into(),
-        ),
+        ("mean_N", to_matrix(&st.mean_n).into()),
+        ("var_N", to_matrix(&st.var_n).into()),
+        ("recip", to_matrix(&st.recip).into()),
+        ("conv_N", cube(&st.conv_n).into()),
+        ("div_N", cube(&st.div_n).into()),
+        ("chain_N", cube(&st.chain_n).into()),
     ])
 }
 
@@ -377,12 +141,8 @@ fn eig_array(ev: &[(f64, f64)]) -> Array {
 }
 
 fn mf_state_map(mf: &MotifMeanField, x: &[f64]) -> Map {
-    let p = mf.net.sizes.len();
-    let st = mf.state(&x[..p], &x[p..]);
-    let eig = mf.eigenvalues(x);
-    let bulk = mf.bulk_radius(x);
-    let out = mf.effective_outliers(x);
-    let stable = eig.iter().all(|e| e.0 < 0.0) && bulk < 1.0;
+    let r = mf.report(x);
+    let st = &r.state;
     map_of(vec![
         ("m", to_array(&st.m).into()),
         ("s", to_array(&st.s).into()),
@@ -390,13 +150,16 @@ fn mf_state_map(mf: &MotifMeanField, x: &[f64]) -> Map {
         ("rate", to_array(&st.rate).into()),
         ("rate_var", to_array(&st.rate_var).into()),
         ("gain", to_array(&st.gain).into()),
-        ("eig", eig_array(&eig).into()),
-        ("bulk_radius", Dynamic::from(bulk)),
-        ("effective_outliers", eig_array(&out).into()),
-        ("stable", Dynamic::from(stable)),
+        ("eig", eig_array(&r.eig).into()),
+        ("bulk_radius", Dynamic::from(r.bulk_radius)),
+        (
+            "effective_outliers",
+            eig_array(&r.effective_outliers).into(),
+        ),
+        ("stable", Dynamic::from(r.stable)),
         (
             "warnings",
-            mf.warnings()
+            r.warnings
                 .into_iter()
                 .map(Dynamic::from)
                 .collect::<Array>()
@@ -420,7 +183,7 @@ pub fn register(api: &mut Api) {
         "motif_gaussian",
         &["params: map"],
         "MotifGaussian",
-        "A weighted motif network. Keys: N (number, or one per population), J (mean coupling: number or [post][pre] matrix; mean weight J/N), sigma (spread; weight variance sigma^2/N; default 1), rho_recip (reciprocal correlation, symmetric; 0), and either the loadings kappa_c, kappa_d (numbers or matrices) and rho_chain (number or one per population, in [-1, 1]), or the normalised motif coefficients c_conv, c_div (per block) and, for one population, c_chain (motif covariances over sigma^2/N, all O(1/N); needs c_chain^2 <= c_conv c_div).\n\n```rhai\nlet g = motif_gaussian(#{ N: 300, J: -2.0, sigma: 1.0, c_conv: 0.4 / 300, c_div: 0.3 / 300, c_chain: 0.2 / 300 });\nprint(g.predicted().chain_N);\n```",
+        &format!("A weighted motif network: mean weight J/N and variance sigma^2/N per block; give either the loadings kappa_c, kappa_d, rho_chain or the normalised motif coefficients c_conv, c_div, c_chain (motif covariances over sigma^2/N, all O(1/N)). A value per block is a number or a [post][pre] matrix.\n\n{}\n```rhai\nlet g = motif_gaussian(#{{ N: 300, J: -2.0, sigma: 1.0, c_conv: 0.4 / 300, c_div: 0.3 / 300, c_chain: 0.2 / 300 }});\nprint(g.predicted().chain_N);\n```", GaussianOpts::table()),
         |m: Map| gaussian_from_map(&m),
     );
     api.method(
@@ -440,22 +203,7 @@ pub fn register(api: &mut Api) {
         &[],
         "map",
         "The statistics the construction has in expectation, normalised like MotifMatrix.stats: mean_N, var_N ([post][pre]), recip, conv_N [a][b][c] (shared post in a), div_N [b][a][c] (shared pre in b), chain_N [a][b][c] (k in c -> j in b -> i in a); the last three are covariances over sqrt(var var), times N.\n\n```rhai\nprint(motif_gaussian(#{ N: 100, kappa_c: 1.0, kappa_d: 1.0, rho_chain: 0.5 }).predicted().chain_N);\n```",
-        |g: &mut GaussianMotifs| -> Map {
-            let f = g.field();
-            let p = g.sizes.len();
-            let mean: Vec<Vec<f64>> = (0..p).map(|a| (0..p).map(|b| f.blocks[a][b].mean).collect()).collect();
-            let var: Vec<Vec<f64>> = (0..p).map(|a| (0..p).map(|b| f.var(a, b)).collect()).collect();
-            let rc: Vec<Vec<f64>> = (0..p).map(|a| (0..p).map(|b| f.recip_cov(a, b)).collect()).collect();
-            weighted_report(
-                &g.sizes,
-                &mean,
-                &var,
-                &rc,
-                &|a, b, c| f.conv_cov(a, b, c),
-                &|b, a, c| f.div_cov(b, a, c),
-                &|a, b, c| f.chain_cov(a, b, c),
-            )
-        },
+        |g: &mut GaussianMotifs| -> Map { normalised_map(&g.predicted().normalised()) },
     );
     api.method(
         "MotifGaussian",
@@ -484,7 +232,14 @@ pub fn register(api: &mut Api) {
             let o = Opts::new(&opts, F, &["phi", "I", "tau"])?;
             let p = g.sizes.len();
             let phi = phis(&o, p, F)?;
-            let i = vecp(&o, "I", p, 0.0, F)?;
+            let i = match o.raw("I") {
+                Some(v) if v.is_array() => num_vec(v, F, "I")?,
+                Some(v) => vec![num(v, F, "I")?; p],
+                None => vec![0.0; p],
+            };
+            if i.len() != p {
+                return Err(rt_err(F, format!("parameter `I` must be a number or an array of {p} values (one per population)")));
+            }
             MotifMeanField::new(g.clone(), phi, i, o.f64("tau", 1.0)?).map_err(err(F))
         },
     );
@@ -509,16 +264,7 @@ pub fn register(api: &mut Api) {
         "Achieved statistics (same keys and normalisation as MotifGaussian.predicted), estimated from block means, row sums and column sums in one parallel pass.\n\n```rhai\nlet w = motif_gaussian(#{ N: 300, J: -1.0, kappa_c: 1.0, kappa_d: 1.0, rho_chain: 0.5 }).sample(2);\nprint(w.stats().chain_N);\n```",
         |m: &mut MotifMatrix| -> Map {
             let w = &m.0;
-            let st = crate::connectivity::block_stats(&w.sizes, |i, j| w.w[[i, j]]);
-            weighted_report(
-                &w.sizes,
-                &st.mean,
-                &st.var,
-                &st.recip_cov,
-                &|a, b, c| st.conv_cov[a][b][c],
-                &|b, a, c| st.div_cov[b][a][c],
-                &|a, b, c| st.chain_cov[a][b][c],
-            )
+            normalised_map(&crate::connectivity::block_stats(&w.sizes, |i, j| w.w[[i, j]]).normalised())
         },
     );
     api.method(
@@ -597,7 +343,7 @@ pub fn register(api: &mut Api) {
         "sonet",
         &["params: map"],
         "Sonet",
-        "A binary motif network. Keys: N (number or one per population), p (connection probability: number or [post][pre] matrix, in (0, 1)), alpha_recip (symmetric), alpha_conv, alpha_div (>= 0; per block), and alpha_chain (one population) or cc_chain (per population, the chain fraction in [-1, 1] of sqrt(rho_conv rho_div), as SONETs' cc_chain). Infeasible targets fail naming the constraint.\n\n```rhai\nlet s = sonet(#{ N: 500, p: 0.1, alpha_recip: 0.5, alpha_conv: 0.3, alpha_div: 0.2, alpha_chain: 0.1 });\nprint(s.sample(1).alphas().chain);\n```",
+        &format!("A binary motif network (SONETs) with connection probability p in (0, 1) and motif frequencies alpha per block (a number or a [post][pre] matrix); cc_chain as in SONETs. Infeasible targets fail naming the constraint.\n\n{}\n```rhai\nlet s = sonet(#{{ N: 500, p: 0.1, alpha_recip: 0.5, alpha_conv: 0.3, alpha_div: 0.2, alpha_chain: 0.1 }});\nprint(s.sample(1).alphas().chain);\n```", SonetOpts::table()),
         |m: Map| sonet_from_map(&m),
     );
     api.method(

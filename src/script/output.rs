@@ -8,8 +8,10 @@ use super::convert::{
 };
 use super::spiking::SimResult;
 use crate::io::{self, Column};
-use crate::plot::{Figure, Layer, PALETTE, Plot, histogram, parse_color, preview};
-use crate::rate::regime::{Regime, RegimeMap};
+use crate::options::{Documented, from_map};
+use crate::plot::build::{HistOpts, PlotOpts, SeriesOpts, regime_categories};
+use crate::plot::{Figure, Layer, PALETTE, Plot, parse_color, preview};
+use crate::rate::regime::RegimeMap;
 use rhai::{Array, Dynamic, Map};
 use serde_json::Value;
 use std::path::Path;
@@ -37,94 +39,12 @@ fn err_dyn(func: &str) -> impl Fn(crate::Error) -> Box<rhai::EvalAltResult> + '_
     move |e| rt_err(func, e)
 }
 
-fn next_color(p: &Plot) -> (u8, u8, u8) {
-    let k = p
-        .layers
-        .iter()
-        .filter(|l| {
-            matches!(
-                l,
-                Layer::Line { .. } | Layer::Points { .. } | Layer::Hist { .. }
-            )
-        })
-        .count();
-    PALETTE[k % PALETTE.len()]
-}
-
-fn xy(x: &Dynamic, y: &Dynamic, func: &str) -> RResult<(Vec<f64>, Vec<f64>)> {
-    let x = num_vec(x, func, "x")?;
-    let y = num_vec(y, func, "y")?;
-    if x.len() != y.len() {
-        return Err(rt_err(
-            func,
-            format!("x has {} values but y has {}", x.len(), y.len()),
-        ));
-    }
-    Ok((x, y))
-}
-
-fn add_line(p: &mut Plot, x: Dynamic, y: Dynamic, m: &Map, points: bool) -> RResult<Plot> {
+fn add_series(p: &mut Plot, x: Dynamic, y: Dynamic, m: &Map, points: bool) -> RResult<Plot> {
     let func = if points { "Plot.points" } else { "Plot.line" };
-    let o = Opts::new(m, func, &["label", "color", "dashed", "width", "size"])?;
-    let (x, y) = xy(&x, &y, func)?;
-    let color = color_opt(&o, func, next_color(p))?;
-    let label = o.opt_string("label")?;
-    if points {
-        p.layers.push(Layer::Points {
-            x,
-            y,
-            label,
-            color,
-            size: o.usize("size", 3)?.clamp(1, 50) as u32,
-        });
-    } else {
-        p.layers.push(Layer::Line {
-            x,
-            y,
-            label,
-            color,
-            dashed: o.bool("dashed", false)?,
-            width: o.usize("width", 2)?.clamp(1, 20) as u32,
-        });
-    }
+    let o: SeriesOpts = from_map(m, &[]).map_err(|e| rt_err(func, e))?;
+    let (x, y) = (num_vec(&x, func, "x")?, num_vec(&y, func, "y")?);
+    p.add_series(x, y, &o, points).map_err(err_dyn(func))?;
     Ok(p.clone())
-}
-
-fn plot_from(m: &Map) -> RResult<Plot> {
-    const F: &str = "plot";
-    let o = Opts::new(
-        m,
-        F,
-        &[
-            "title", "x_label", "y_label", "x_range", "y_range", "log_x", "log_y",
-        ],
-    )?;
-    let range = |k: &str| -> RResult<Option<(f64, f64)>> {
-        match o.opt_vec(k)? {
-            None => Ok(None),
-            Some(v) if v.len() == 2 && v[0] < v[1] => Ok(Some((v[0], v[1]))),
-            Some(v) => Err(rt_err(
-                F,
-                format!("`{k}` must be [lo, hi] with lo < hi, got {v:?}"),
-            )),
-        }
-    };
-    let p = Plot {
-        title: o.string("title", "")?,
-        x_label: o.string("x_label", "")?,
-        y_label: o.string("y_label", "")?,
-        x_range: range("x_range")?,
-        y_range: range("y_range")?,
-        log_x: o.bool("log_x", false)?,
-        log_y: o.bool("log_y", false)?,
-        ..Default::default()
-    };
-    if p.log_x && p.x_range.is_some_and(|r| r.0 <= 0.0)
-        || p.log_y && p.y_range.is_some_and(|r| r.0 <= 0.0)
-    {
-        return Err(rt_err(F, "a log axis needs a range with lo > 0"));
-    }
-    Ok(p)
 }
 
 pub(super) fn save_fig(fig: &mut Figure, path: &str, m: &Map, func: &str) -> RResult<()> {
@@ -142,41 +62,6 @@ pub(super) fn save_fig(fig: &mut Figure, path: &str, m: &Map, func: &str) -> RRe
         .map(|e| e.to_string_lossy().to_string())
         .unwrap_or_default();
     io::write_meta(p, &kind, meta).map_err(err_dyn(func))
-}
-
-/// Regime labels in a fixed order with fixed colours (the same on every map).
-pub const REGIMES: [(Regime, (u8, u8, u8)); 8] = [
-    (Regime::NonIsn, (200, 200, 200)),
-    (Regime::Isn, (31, 119, 180)),
-    (Regime::Supersaturating, (255, 187, 120)),
-    (Regime::SupersaturatingIsn, (214, 39, 40)),
-    (Regime::Bistable, (148, 103, 189)),
-    (Regime::NoStableState, (90, 90, 90)),
-    (Regime::NoSteadyState, (20, 20, 20)),
-    (Regime::NoneFound, (160, 120, 60)),
-];
-
-fn regime_layer(m: &RegimeMap) -> Layer {
-    let nx = m.xs.len();
-    let cat: Vec<Vec<usize>> = m
-        .cells
-        .chunks(nx)
-        .map(|row| {
-            row.iter()
-                .map(|c| {
-                    let l = c.regime();
-                    REGIMES.iter().position(|(n, _)| *n == l).unwrap_or(5)
-                })
-                .collect()
-        })
-        .collect();
-    Layer::Categories {
-        xs: m.xs.clone(),
-        ys: m.ys.clone(),
-        cat,
-        names: REGIMES.iter().map(|(n, _)| n.to_string()).collect(),
-        colors: REGIMES.iter().map(|(_, c)| *c).collect(),
-    }
 }
 
 fn columns_of(
@@ -237,38 +122,33 @@ pub fn register(api: &mut Api) {
         "plot",
         &["opts: map"],
         "Plot",
-        "A panel with options: title, x_label, y_label (put units in the labels), x_range, y_range ([lo, hi]), log_x, log_y.\n\n```rhai\nlet p = plot(#{ title: \"rates\", y_label: \"rate (Hz)\", log_y: true });\n```",
-        |m: Map| plot_from(&m),
+        &format!("A panel.\n\n{}\n```rhai\nlet p = plot(#{{ title: \"rates\", y_label: \"rate (Hz)\", log_y: true }});\n```", PlotOpts::table()),
+        |m: Map| -> RResult<Plot> {
+            let o: PlotOpts = from_map(&m, &[]).map_err(|e| rt_err("plot", e))?;
+            o.plot().map_err(err_dyn("plot"))
+        },
     );
-    api.method("Plot", "line", &["x: array", "y: array"], "Plot", "Adds a solid line in the next palette colour (E red, I blue, ...).\n\n```rhai\nlet p = plot(); p.line([0, 1, 2], [0, 1, 4]);\n```", |p: &mut Plot, x: Dynamic, y: Dynamic| add_line(p, x, y, &Map::new(), false));
-    api.method("Plot", "line", &["x: array", "y: array", "opts: map"], "Plot", "Adds a line. Options: label (legend), color (\"E\", \"I\", a name or \"#rrggbb\"), dashed (theory curves), width.\n\n```rhai\nlet p = plot(); p.line([0, 1], [1, 2], #{ label: \"SSN\", dashed: true, color: \"E\" });\n```", |p: &mut Plot, x: Dynamic, y: Dynamic, m: Map| add_line(p, x, y, &m, false));
+    api.method("Plot", "line", &["x: array", "y: array"], "Plot", "Adds a solid line in the next palette colour (E red, I blue, ...).\n\n```rhai\nlet p = plot(); p.line([0, 1, 2], [0, 1, 4]);\n```", |p: &mut Plot, x: Dynamic, y: Dynamic| add_series(p, x, y, &Map::new(), false));
+    api.method("Plot", "line", &["x: array", "y: array", "opts: map"], "Plot", &format!("Adds a line (`size` is for points).\n\n{}\n```rhai\nlet p = plot(); p.line([0, 1], [1, 2], #{{ label: \"SSN\", dashed: true, color: \"E\" }});\n```", SeriesOpts::table()), |p: &mut Plot, x: Dynamic, y: Dynamic, m: Map| add_series(p, x, y, &m, false));
     api.method(
         "Plot",
         "points",
         &["x: array", "y: array"],
         "Plot",
         "Adds points.\n\n```rhai\nlet p = plot(); p.points([0, 1], [1, 2]);\n```",
-        |p: &mut Plot, x: Dynamic, y: Dynamic| add_line(p, x, y, &Map::new(), true),
+        |p: &mut Plot, x: Dynamic, y: Dynamic| add_series(p, x, y, &Map::new(), true),
     );
-    api.method("Plot", "points", &["x: array", "y: array", "opts: map"], "Plot", "Adds points. Options: label, color, size (px).\n\n```rhai\nlet p = plot(); p.points([0, 1], [1, 2], #{ label: \"LIF\", size: 2 });\n```", |p: &mut Plot, x: Dynamic, y: Dynamic, m: Map| add_line(p, x, y, &m, true));
+    api.method("Plot", "points", &["x: array", "y: array", "opts: map"], "Plot", &format!("Adds points (`dashed` and `width` are for lines).\n\n{}\n```rhai\nlet p = plot(); p.points([0, 1], [1, 2], #{{ label: \"LIF\", size: 2 }});\n```", SeriesOpts::table()), |p: &mut Plot, x: Dynamic, y: Dynamic, m: Map| add_series(p, x, y, &m, true));
     api.method(
         "Plot",
         "hist",
         &["values: array", "opts: map"],
         "Plot",
-        "Adds a histogram. Options: bins (30), range [lo, hi], density (false), label, color.\n\n```rhai\nlet p = plot(#{ x_label: \"CV_ISI\" }); p.hist([0.9, 1.0, 1.1, 1.0], #{ bins: 10, range: [0, 2] });\n```",
+        &format!("Adds a histogram.\n\n{}\n```rhai\nlet p = plot(#{{ x_label: \"CV_ISI\" }}); p.hist([0.9, 1.0, 1.1, 1.0], #{{ bins: 10, range: [0, 2] }});\n```", HistOpts::table()),
         |p: &mut Plot, v: Dynamic, m: Map| -> RResult<Plot> {
             const F: &str = "Plot.hist";
-            let o = Opts::new(&m, F, &["bins", "range", "density", "label", "color"])?;
-            let v = num_vec(&v, F, "values")?;
-            let range = match o.opt_vec("range")? {
-                Some(r) if r.len() == 2 => Some((r[0], r[1])),
-                Some(_) => return Err(rt_err(F, "`range` must be [lo, hi]")),
-                None => None,
-            };
-            let (edges, heights) = histogram(&v, o.usize("bins", 30)?, range, o.bool("density", false)?).map_err(err_dyn(F))?;
-            let color = color_opt(&o, F, next_color(p))?;
-            p.layers.push(Layer::Hist { edges, heights, label: o.opt_string("label")?, color });
+            let o: HistOpts = from_map(&m, &[]).map_err(|e| rt_err(F, e))?;
+            p.add_hist(&num_vec(&v, F, "values")?, &o).map_err(err_dyn(F))?;
             Ok(p.clone())
         },
     );
@@ -405,10 +285,7 @@ pub fn register(api: &mut Api) {
         &[],
         "Plot",
         "The map as a categorical heat map with a legend of regimes (Fig 5 style).\n\n```rhai\nlet m = paper_network(\"bistable\").to_ssn().regime_map(#{ mu: [0, 15, 31], r: [0, 5, 21] });\nm.plot().save(`${tmp_dir()}/map.png`);\n```",
-        |m: &mut RegimeMap| -> Plot {
-            let unit = |n: &str| if n == "mu" { "mu_E (mV/s)".to_string() } else if n.starts_with("J_") { format!("{n} (mV)") } else { n.to_string() };
-            Plot { title: "regimes".into(), x_label: unit(&m.x_name), y_label: unit(&m.y_name), layers: vec![regime_layer(m)], ..Default::default() }
-        },
+        |m: &mut RegimeMap| -> Plot { Plot::regime_map(m) },
     );
     api.method(
         "RegimeMap",
@@ -417,7 +294,7 @@ pub fn register(api: &mut Api) {
         "",
         "Prints the map in the terminal, one character per cell.\n\n```rhai\npaper_network(\"bistable\").to_ssn().regime_map(#{ mu: [0, 15, 31], r: [0, 5, 11] }).preview();\n```",
         |m: &mut RegimeMap| {
-            let Layer::Categories { cat, names, .. } = regime_layer(m) else { return };
+            let (cat, names) = regime_categories(m);
             let r = |v: &[f64]| (v.first().copied().unwrap_or(0.0), v.last().copied().unwrap_or(0.0));
             print!("{}", preview::char_map(&cat, &names, &m.x_name, &m.y_name, r(&m.xs), r(&m.ys)));
         },
@@ -431,12 +308,7 @@ pub fn register(api: &mut Api) {
         |r: &mut SimResult, k: Dynamic| -> RResult<Plot> {
             let k = count(&k, "SimResult.plot_rates", "smooth")?.max(1);
             let rr = r.inner();
-            let t = rr.bin_times();
-            let mut p = Plot { title: "population rates".into(), x_label: "time (ms)".into(), y_label: "rate (Hz)".into(), ..Default::default() };
-            for (i, (name, y)) in rr.names.iter().zip(rr.pop_rates()).enumerate() {
-                p.layers.push(Layer::Line { x: t.clone(), y: crate::numerics::stats::movmean(&y, k), label: Some(name.clone()), color: PALETTE[i % PALETTE.len()], dashed: false, width: 2 });
-            }
-            Ok(p)
+            Ok(Plot::rates("population rates", &rr.bin_times(), &rr.names, &rr.pop_rates(), "Hz", k))
         },
     );
     api.method(

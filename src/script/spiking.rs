@@ -3,17 +3,17 @@
 
 use super::api::Api;
 use super::convert::{
-    Opts, RResult, count, describe, err, fnum, map_of, num, num_vec, rt_err, to_array, to_matrix,
+    Opts, RResult, count, describe, err, fnum, map_of, num, num_vec, rt_err, to_array, to_map,
+    to_matrix,
 };
-use crate::numerics::stats::{acf_timescale, movmean, nanmean};
+use crate::numerics::stats::{acf_timescale, movmean};
 use crate::options::{Documented, from_map};
 use crate::rate::Ssn;
 use crate::rate::lifnet::LifNetwork;
 use crate::spiking::Signal;
+use crate::spiking::build::{ConnectionOpts, CustomNetOpts, ExtraOpts, PopulationOpts};
 use crate::spiking::engine::{Network, RunOptions, RunResult};
-use crate::spiking::model::{
-    NetSpec, PoissonInput, Population, Projection, Rule, Source, Synapse, build_csr,
-};
+use crate::spiking::model::{NetSpec, Source, build_csr};
 use crate::spiking::options::{RunOpts, SweepOpts};
 use crate::spiking::protocol::{Comparison, SweepOptions, SweepResult, compare, sweep, to_ssn};
 use rhai::{Array, Dynamic, Map};
@@ -47,67 +47,11 @@ impl SimResult {
 static LAST: Mutex<Option<SimResult>> = Mutex::new(None);
 
 fn display_net(s: &SpikingNet) -> String {
-    let sp = &s.net.spec;
-    let mut out = format!(
-        "SpikingNetwork \"{}\": {} ({:.3e} synapses)",
-        sp.name,
-        sp.pops
-            .iter()
-            .map(|p| format!("{} = {}", p.name, p.n))
-            .collect::<Vec<_>>()
-            .join(", "),
-        sp.expected_synapses()
-    );
-    for pr in &sp.projections {
-        let rule = match pr.rule {
-            Rule::FixedIndegree { k } => format!("fixed_indegree K = {k}"),
-            Rule::Bernoulli { p } => format!("pairwise_bernoulli p = {p}"),
-            Rule::Sonet {
-                p,
-                recip,
-                conv,
-                div,
-                chain,
-            } => {
-                format!("sonet p = {p}, alpha recip/conv/div/chain = {recip}/{conv}/{div}/{chain}")
-            }
-        };
-        let syn = match pr.synapse {
-            Synapse::Delta => "delta".to_string(),
-            Synapse::Exp { tau_s } => format!("exp tau_s = {tau_s} ms"),
-        };
-        out.push_str(&format!(
-            "\n  {}: {rule}, j = {} mV, {syn}, delay [{}, {}] ms",
-            sp.projection_name(pr),
-            sp.signed_j(pr),
-            pr.delay.0,
-            pr.delay.1
-        ));
-    }
-    out
+    s.net.spec.to_string()
 }
 
 fn display_result(r: &SimResult) -> String {
-    let r = &r.res;
-    let rates = r.rates();
-    let mut s = format!(
-        "SimResult({:.0} ms{}{}, rates: {}, {} spikes, wall {:.2} s)",
-        r.t_end,
-        if r.interrupted { ", INTERRUPTED" } else { "" },
-        if r.diverged { ", DIVERGED" } else { "" },
-        r.names
-            .iter()
-            .zip(&rates)
-            .map(|(n, v)| format!("{n} {v:.3} Hz"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        r.n_spikes,
-        r.wall_s
-    );
-    if r.t_end <= r.transient {
-        s.push_str(" [analysis window empty: transient >= duration]");
-    }
-    s
+    r.res.to_string()
 }
 
 fn display_signal(s: &Signal) -> String {
@@ -321,300 +265,23 @@ fn compare_map(c: &Comparison) -> Map {
             .collect::<Array>()
             .into(),
     );
-    let rms = |e: &Vec<Vec<f64>>| -> Array {
-        e.iter()
-            .map(|v| {
-                let f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-                Dynamic::from((f.iter().map(|x| x * x).sum::<f64>() / f.len().max(1) as f64).sqrt())
-            })
+    let opt = |v: Vec<Option<f64>>| -> Array {
+        v.into_iter()
+            .map(|x| x.map_or(Dynamic::UNIT, Dynamic::from))
             .collect()
     };
-    m.insert("rms_ssn".into(), rms(&c.err_ssn).into());
-    m.insert("rms_phisc".into(), rms(&c.err_phisc).into());
+    m.insert("rms_ssn".into(), opt(c.rms_ssn()).into());
+    m.insert("rms_phisc".into(), opt(c.rms_phisc()).into());
     m
-}
-
-fn pops_from_maps(arr: &Array, func: &str) -> RResult<Vec<Population>> {
-    arr.iter()
-        .enumerate()
-        .map(|(i, v)| {
-            if !v.is_map() {
-                return Err(rt_err(func, format!("populations[{i}] must be a map")));
-            }
-            let m = v.clone().cast::<Map>();
-            let o = Opts::new(
-                &m,
-                func,
-                &[
-                    "name", "N", "tau", "theta", "v_reset", "t_ref", "sigma", "type",
-                ],
-            )?;
-            let ty = o.string("type", if i == 0 { "E" } else { "I" })?;
-            if ty != "E" && ty != "I" {
-                return Err(rt_err(
-                    func,
-                    format!("populations[{i}].type = {ty:?}: must be \"E\" or \"I\""),
-                ));
-            }
-            Ok(Population {
-                name: o.string("name", &format!("P{i}"))?,
-                n: o.usize("N", 1000)?,
-                tau: o.f64("tau", 20.0)?,
-                theta: o.f64("theta", 1.0)?,
-                v_reset: o.f64("v_reset", 0.0)?,
-                t_ref: o.f64("t_ref", 0.0)?,
-                sigma: o.f64("sigma", 3.0)?,
-                excitatory: ty == "E",
-            })
-        })
-        .collect()
-}
-
-fn add_connections(spec: &mut NetSpec, arr: &Array, func: &str) -> RResult<()> {
-    for (i, v) in arr.iter().enumerate() {
-        if !v.is_map() {
-            return Err(rt_err(func, format!("connections[{i}] must be a map")));
-        }
-        let m = v.clone().cast::<Map>();
-        let o = Opts::new(
-            &m,
-            func,
-            &[
-                "from",
-                "to",
-                "rule",
-                "K",
-                "p",
-                "j",
-                "synapse",
-                "tau_s",
-                "delay",
-                "allow_autapses",
-                "alpha_recip",
-                "alpha_conv",
-                "alpha_div",
-                "alpha_chain",
-            ],
-        )?;
-        let from = o
-            .opt_string("from")?
-            .ok_or_else(|| rt_err(func, format!("connections[{i}] needs `from`")))?;
-        let to = o
-            .opt_string("to")?
-            .ok_or_else(|| rt_err(func, format!("connections[{i}] needs `to`")))?;
-        let pre = name_index(spec, &from, func)?;
-        let post = match name_index(spec, &to, func)? {
-            Source::Pop(x) => x,
-            Source::Poisson(_) => {
-                return Err(rt_err(
-                    func,
-                    format!(
-                        "connections[{i}].to = {to:?} is a Poisson input; targets must be LIF populations"
-                    ),
-                ));
-            }
-        };
-        // The documented default: fixed in-degree K (or K = round(p N) from `p`), as in the
-        // paper; pairwise Bernoulli only when asked for (its random in-degree raises rates).
-        let rule_name = o.string("rule", "fixed_indegree")?;
-        let n_pre = spec.source_size(pre).map_err(err("lif_network"))? as f64;
-        let rule = match rule_name.as_str() {
-            "fixed_indegree" => {
-                let k = match (o.opt_usize("K")?, o.opt_f64("p")?) {
-                    (Some(k), _) => k,
-                    (None, Some(p)) => (p * n_pre).round() as usize,
-                    (None, None) => {
-                        return Err(rt_err(func, format!("connections[{i}] needs `K` or `p`")));
-                    }
-                };
-                Rule::FixedIndegree { k }
-            }
-            "pairwise_bernoulli" => Rule::Bernoulli {
-                p: o.opt_f64("p")?
-                    .ok_or_else(|| rt_err(func, format!("connections[{i}] needs `p`")))?,
-            },
-            "sonet" => Rule::Sonet {
-                p: o.opt_f64("p")?
-                    .ok_or_else(|| rt_err(func, format!("connections[{i}] needs `p`")))?,
-                recip: o.f64("alpha_recip", 0.0)?,
-                conv: o.f64("alpha_conv", 0.0)?,
-                div: o.f64("alpha_div", 0.0)?,
-                chain: o.f64("alpha_chain", 0.0)?,
-            },
-            other => {
-                return Err(rt_err(
-                    func,
-                    format!(
-                        "connections[{i}].rule = {other:?}: must be \"fixed_indegree\", \"pairwise_bernoulli\" or \"sonet\""
-                    ),
-                ));
-            }
-        };
-        let synapse = match o.string("synapse", "delta")?.as_str() {
-            "delta" => Synapse::Delta,
-            "exp" | "exponential" => Synapse::Exp {
-                tau_s: o.f64("tau_s", 10.0)?,
-            },
-            other => {
-                return Err(rt_err(
-                    func,
-                    format!("connections[{i}].synapse = {other:?}: must be \"delta\" or \"exp\""),
-                ));
-            }
-        };
-        let delay = match o.raw("delay") {
-            None => (0.0, 0.0),
-            Some(d) if d.is_array() => {
-                let v = num_vec(d, func, "delay")?;
-                if v.len() != 2 {
-                    return Err(rt_err(
-                        func,
-                        format!("connections[{i}].delay must be a number or [min, max] (ms)"),
-                    ));
-                }
-                (v[0], v[1])
-            }
-            Some(d) => {
-                let x = num(d, func, "delay")?;
-                (x, x)
-            }
-        };
-        spec.projections.push(Projection {
-            pre,
-            post,
-            rule,
-            j: o.opt_f64("j")?
-                .ok_or_else(|| rt_err(func, format!("connections[{i}] needs `j` (mV)")))?,
-            synapse,
-            delay,
-            allow_autapses: o.bool("allow_autapses", false)?,
-        });
-    }
-    Ok(())
-}
-
-fn poisson_from_maps(arr: &Array, func: &str) -> RResult<Vec<PoissonInput>> {
-    arr.iter()
-        .enumerate()
-        .map(|(i, v)| {
-            if !v.is_map() {
-                return Err(rt_err(func, format!("poisson[{i}] must be a map")));
-            }
-            let m = v.clone().cast::<Map>();
-            let o = Opts::new(&m, func, &["name", "N"])?;
-            Ok(PoissonInput {
-                name: o.string("name", &format!("X{}", i + 1))?,
-                n: o.usize("N", 1000)?,
-            })
-        })
-        .collect()
 }
 
 fn net_from_params(p: &LifNetwork, extra: Option<&Map>) -> RResult<SpikingNet> {
     const F: &str = "lif_network";
-    let mut spec = NetSpec::from_lif_network(p).map_err(err(F))?;
-    if let Some(m) = extra {
-        let o = Opts::new(
-            m,
-            F,
-            &[
-                "poisson",
-                "connections",
-                "rule",
-                "allow_autapses",
-                "name",
-                "motifs",
-            ],
-        )?;
-        if let Some(name) = o.opt_string("name")? {
-            spec.name = name;
-        }
-        let rule = o.string("rule", "fixed_indegree")?;
-        let aut = o.bool("allow_autapses", false)?;
-        for pr in spec.projections.iter_mut() {
-            pr.allow_autapses = aut;
-            match rule.as_str() {
-                "fixed_indegree" => {}
-                "pairwise_bernoulli" => {
-                    if let (Source::Pop(y), Rule::FixedIndegree { .. }) = (pr.pre, pr.rule) {
-                        pr.rule = Rule::Bernoulli { p: p.p[pr.post][y] };
-                    }
-                }
-                other => {
-                    return Err(rt_err(
-                        F,
-                        format!(
-                            "rule = {other:?}: must be \"fixed_indegree\" or \"pairwise_bernoulli\""
-                        ),
-                    ));
-                }
-            }
-        }
-        if let Some(v) = o.raw("motifs") {
-            let a = v
-                .clone()
-                .try_cast::<Array>()
-                .ok_or_else(|| rt_err(F, "`motifs` must be an array of #{from, to, alpha_recip, alpha_conv, alpha_div, alpha_chain}"))?;
-            for (i, d) in a.iter().enumerate() {
-                let mm = d
-                    .clone()
-                    .try_cast::<Map>()
-                    .ok_or_else(|| rt_err(F, format!("motifs[{i}] must be a map")))?;
-                let mo = Opts::new(
-                    &mm,
-                    F,
-                    &[
-                        "from",
-                        "to",
-                        "alpha_recip",
-                        "alpha_conv",
-                        "alpha_div",
-                        "alpha_chain",
-                    ],
-                )?;
-                let (from, to) = (mo.string("from", "E")?, mo.string("to", "E")?);
-                let (Some(x), Some(y)) = (spec.pop_index(&to), spec.pop_index(&from)) else {
-                    return Err(rt_err(
-                        F,
-                        format!(
-                            "motifs[{i}]: from = {from:?}, to = {to:?} must name populations (\"E\", \"I\")"
-                        ),
-                    ));
-                };
-                let pr = spec
-                    .projections
-                    .iter_mut()
-                    .find(|pr| pr.post == x && pr.pre == Source::Pop(y))
-                    .ok_or_else(|| {
-                        rt_err(
-                            F,
-                            format!("motifs[{i}]: there is no projection {from} -> {to}"),
-                        )
-                    })?;
-                pr.rule = Rule::Sonet {
-                    p: p.p[x][y],
-                    recip: mo.f64("alpha_recip", 0.0)?,
-                    conv: mo.f64("alpha_conv", 0.0)?,
-                    div: mo.f64("alpha_div", 0.0)?,
-                    chain: mo.f64("alpha_chain", 0.0)?,
-                };
-            }
-        }
-        if let Some(v) = o.raw("poisson") {
-            let a = v
-                .clone()
-                .try_cast::<Array>()
-                .ok_or_else(|| rt_err(F, "`poisson` must be an array of #{name, N}"))?;
-            spec.poisson = poisson_from_maps(&a, F)?;
-        }
-        if let Some(v) = o.raw("connections") {
-            let a = v
-                .clone()
-                .try_cast::<Array>()
-                .ok_or_else(|| rt_err(F, "`connections` must be an array of maps"))?;
-            add_connections(&mut spec, &a, F)?;
-        }
-    }
+    let extra: ExtraOpts = match extra {
+        Some(m) => from_map(m, &[]).map_err(|e| rt_err(F, e))?,
+        None => ExtraOpts::default(),
+    };
+    let spec = extra.spec(p).map_err(err(F))?;
     Ok(SpikingNet {
         net: Arc::new(Network::new(spec).map_err(err(F))?),
         origin: Some(p.clone()),
@@ -623,36 +290,8 @@ fn net_from_params(p: &LifNetwork, extra: Option<&Map>) -> RResult<SpikingNet> {
 
 fn net_from_map(m: &Map) -> RResult<SpikingNet> {
     const F: &str = "lif_network";
-    let o = Opts::new(m, F, &["name", "populations", "connections", "poisson"])?;
-    let pops = match o.raw("populations") {
-        Some(v) if v.is_array() => pops_from_maps(&v.clone().cast::<Array>(), F)?,
-        _ => {
-            return Err(rt_err(
-                F,
-                "needs `populations`: an array of #{name, N, tau, theta, v_reset, t_ref, sigma, type}",
-            ));
-        }
-    };
-    let mut spec = NetSpec {
-        name: o.string("name", "custom")?,
-        pops,
-        poisson: Vec::new(),
-        projections: Vec::new(),
-    };
-    if let Some(v) = o.raw("poisson") {
-        let a = v
-            .clone()
-            .try_cast::<Array>()
-            .ok_or_else(|| rt_err(F, "`poisson` must be an array"))?;
-        spec.poisson = poisson_from_maps(&a, F)?;
-    }
-    if let Some(v) = o.raw("connections") {
-        let a = v
-            .clone()
-            .try_cast::<Array>()
-            .ok_or_else(|| rt_err(F, "`connections` must be an array"))?;
-        add_connections(&mut spec, &a, F)?;
-    }
+    let o: CustomNetOpts = from_map(m, &[]).map_err(|e| rt_err(F, e))?;
+    let spec = o.spec().map_err(err(F))?;
     Ok(SpikingNet {
         net: Arc::new(Network::new(spec).map_err(err(F))?),
         origin: None,
@@ -782,14 +421,14 @@ pub fn register(api: &mut Api) {
         "lif_network",
         &["params: LifNetwork", "extra: map"],
         "SpikingNetwork",
-        "As lif_network(params), with extras: poisson ([#{name, N}] input populations), connections (extra projections, e.g. from Poisson inputs: #{from, to, K or p, j, rule, synapse: \"delta\"/\"exp\", tau_s, delay: D or [min, max], allow_autapses}), rule (\"fixed_indegree\" or \"pairwise_bernoulli\" for the E-I projections; \"sonet\" in a connection with alpha_recip/alpha_conv/alpha_div/alpha_chain), motifs ([#{from, to, alpha_recip, alpha_conv, alpha_div, alpha_chain}]: the E-I projection from -> to becomes a binary second-order network (SONETs) with the same connection probability; reciprocal and chain motifs need from = to), allow_autapses, name.\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"), #{\n    poisson: [#{ name: \"X1\", N: 2000 }],\n    connections: [#{ from: \"X1\", to: \"E\", p: 0.5, j: 0.0025 }, #{ from: \"X1\", to: \"I\", p: 0.5, j: 0.0025 }],\n});\nprint(sim.J);\n```",
+        &format!("As lif_network(params), with extras. `motifs` turn a paper projection from -> to into a binary second-order network (SONETs) with the same connection probability (reciprocal and chain motifs need from = to); `connections` add projections, e.g. from Poisson inputs (entries as in lif_network(spec)).\n\n{}\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"), #{{\n    poisson: [#{{ name: \"X1\", N: 2000 }}],\n    connections: [#{{ from: \"X1\", to: \"E\", p: 0.5, j: 0.0025 }}, #{{ from: \"X1\", to: \"I\", p: 0.5, j: 0.0025 }}],\n}});\nprint(sim.J);\n```", ExtraOpts::table()),
         |p: LifNetwork, m: Map| net_from_params(&p, Some(&m)),
     );
     api.func(
         "lif_network",
         &["spec: map"],
         "SpikingNetwork",
-        "A network of any number of LIF populations: #{ name, populations: [#{name, N, tau, theta, v_reset, t_ref, sigma, type: \"E\"/\"I\"}], connections: [#{from, to, K or p, j, rule, synapse, tau_s, delay, allow_autapses}], poisson: [#{name, N}] }. Defaults: tau 20 ms, theta 1 mV, v_reset 0, t_ref 0, sigma 3 mV/sqrt(s); rule \"fixed_indegree\" (K = round(p N) when only p is given; \"pairwise_bernoulli\" draws each synapse with probability p, a random in-degree that raises rates by a few percent). Printing the network shows the rule of every projection.\n\n```rhai\nlet sim = lif_network(#{\n    populations: [#{ name: \"E\", N: 400 }, #{ name: \"I\", N: 100, tau: 10, type: \"I\" }],\n    connections: [#{ from: \"E\", to: \"E\", K: 40, j: 0.02 }, #{ from: \"I\", to: \"E\", K: 20, j: 0.1 },\n                  #{ from: \"E\", to: \"I\", K: 40, j: 0.03 }, #{ from: \"I\", to: \"I\", K: 20, j: 0.05 }],\n});\nprint(sim.run(#{ mu: [40, 40], duration: 200 }).rates);\n```",
+        &format!("A network of any number of LIF populations. The default rule is fixed in-degree (K = round(p N_pre) when only p is given); \"pairwise_bernoulli\" draws each synapse with probability p, a random in-degree that raises rates by a few percent. Printing the network shows the rule of every projection.\n\n{}\nEach entry of `populations`:\n{}\nEach entry of `connections`:\n{}\n```rhai\nlet sim = lif_network(#{{\n    populations: [#{{ name: \"E\", N: 400 }}, #{{ name: \"I\", N: 100, tau: 10, type: \"I\" }}],\n    connections: [#{{ from: \"E\", to: \"E\", K: 40, j: 0.02 }}, #{{ from: \"I\", to: \"E\", K: 20, j: 0.1 }},\n                  #{{ from: \"E\", to: \"I\", K: 40, j: 0.03 }}, #{{ from: \"I\", to: \"I\", K: 20, j: 0.05 }}],\n}});\nprint(sim.run(#{{ mu: [40, 40], duration: 200 }}).rates);\n```", CustomNetOpts::table(), PopulationOpts::table().replacen("Options:\n", "", 1), ConnectionOpts::table().replacen("Options:\n", "", 1)),
         |m: Map| net_from_map(&m),
     );
     api.func(
@@ -855,7 +494,7 @@ pub fn register(api: &mut Api) {
         "compare",
         &["opts: map"],
         "map",
-        "The paper's central check: a step sweep of the spiking network beside the SSN mapped from it (stable state nearest to the simulation) and, for paper-style E-I parameters, the self-consistent Ricciardi solution Phi_sc. Same options as sweep (`ssnlab doc SpikingNetwork.sweep`). Returns the sweep map plus sim, ssn, phisc, err_ssn, err_phisc ([pop][point], Hz), rms_ssn, rms_phisc (per population), ssn_n_stable.\n\n```rhai\nlet c = lif_network(paper_network(\"fig2\")).compare(#{ mu: [15, 25], step: 300, transient: 100 });\nprint(`sim ${c.sim[0]} ssn ${c.ssn[0]}`);\n```",
+        "The paper's central check: a step sweep of the spiking network beside the SSN mapped from it (stable state nearest to the simulation) and, for paper-style E-I parameters, the self-consistent Ricciardi solution Phi_sc. Same options as sweep (`ssnlab doc SpikingNetwork.sweep`). Returns the sweep map plus sim, ssn, phisc, err_ssn, err_phisc ([pop][point], Hz), rms_ssn, rms_phisc (per population; () where no point has both rates), ssn_n_stable.\n\n```rhai\nlet c = lif_network(paper_network(\"fig2\")).compare(#{ mu: [15, 25], step: 300, transient: 100 });\nprint(`sim ${c.sim[0]} ssn ${c.ssn[0]}`);\n```",
         |s: &mut SpikingNet, m: Map| -> RResult<Map> {
             const F: &str = "SpikingNetwork.compare";
             let o = Opts::new(&m, F, &sweep_keys())?;
@@ -1017,15 +656,7 @@ pub fn register(api: &mut Api) {
         "mean_cv",
         "array",
         "Mean CV_ISI per population over neurons with at least 3 spikes.",
-        |r: &mut SimResult| {
-            to_array(
-                &r.res
-                    .stats
-                    .iter()
-                    .map(|s| nanmean(&s.cv))
-                    .collect::<Vec<_>>(),
-            )
-        },
+        |r: &mut SimResult| to_array(&r.res.mean_cv()),
     );
     api.get("SimResult", "bf", "array", "Balance factor per neuron: recurrent inhibition / (recurrent excitation + external), measured; one array per population.", |r: &mut SimResult| pop_arrays(&r.res.balance()));
     api.get(
@@ -1033,31 +664,12 @@ pub fn register(api: &mut Api) {
         "mean_bf",
         "array",
         "Mean balance factor per population.",
-        |r: &mut SimResult| {
-            to_array(
-                &r.res
-                    .balance()
-                    .iter()
-                    .map(|b| nanmean(b))
-                    .collect::<Vec<_>>(),
-            )
-        },
+        |r: &mut SimResult| to_array(&r.res.mean_balance()),
     );
     api.get("SimResult", "inputs", "array", "Per population #{ exc, inh, ext (mean inputs, mV/s), rec_mean (mean net recurrent input, mV/s), rec_sd_quenched (its SD across neurons), rec_var (mean temporal variance rate of the recurrent input, mV^2/s, cf. sum K j^2 nu) }.", |r: &mut SimResult| {
-        r.res.stats
+        r.res.input_summary()
             .iter()
-            .map(|s| {
-                let rec: Vec<f64> = s.exc.iter().zip(&s.inh).map(|(e, i)| e - i).collect();
-                let m = nanmean(&rec);
-                Dynamic::from_map(map_of(vec![
-                    ("exc", nanmean(&s.exc).into()),
-                    ("inh", nanmean(&s.inh).into()),
-                    ("ext", nanmean(&s.ext).into()),
-                    ("rec_mean", m.into()),
-                    ("rec_sd_quenched", crate::numerics::stats::nanstd(&rec).into()),
-                    ("rec_var", nanmean(&s.rec_var).into()),
-                ]))
-            })
+            .map(|s| Dynamic::from_map(to_map(s)))
             .collect::<Array>()
     });
     api.get("SimResult", "raster", "map", "Recorded spikes #{ t (ms), pop (index), id (index in the population) } of the neurons chosen with `record` (equally spaced ids), from the transient on.", |r: &mut SimResult| {
@@ -1068,11 +680,7 @@ pub fn register(api: &mut Api) {
             ("id", ras.iter().map(|x| Dynamic::from_int(x.2 as i64)).collect::<Array>().into()),
         ])
     });
-    api.get("SimResult", "acf_tau", "array", "Autocorrelation timescale of each population rate over the analysis window: first 1/e crossing of the normalised autocorrelation of the binned rate (ms; NaN if undefined).", |r: &mut SimResult| {
-        let rr = &r.res;
-        let first = (rr.transient / rr.bin).ceil() as usize;
-        to_array(&rr.pop_rates().iter().map(|x| acf_timescale(&x[first.min(x.len())..], rr.bin).0).collect::<Vec<_>>())
-    });
+    api.get("SimResult", "acf_tau", "array", "Autocorrelation timescale of each population rate over the analysis window: first 1/e crossing of the normalised autocorrelation of the binned rate (ms; NaN if undefined).", |r: &mut SimResult| to_array(&r.res.acf_tau()));
     api.method(
         "SimResult",
         "smoothed",
@@ -1094,15 +702,10 @@ pub fn register(api: &mut Api) {
             const F: &str = "SimResult.acf";
             let p = count(&pop, F, "pop")?;
             let rr = &r.res;
-            if p >= rr.names.len() {
-                return Err(rt_err(F, format!("pop = {p}: the run has {} populations", rr.names.len())));
-            }
             let lag = num(&lag, F, "max_lag_ms")?;
-            let first = (rr.transient / rr.bin).ceil() as usize;
-            let x = rr.pop_rates().swap_remove(p);
-            let x = &x[first.min(x.len())..];
-            let ac = crate::numerics::stats::autocorrelation(x, (lag / rr.bin).max(0.0) as usize);
-            let (te, ti) = acf_timescale(x, rr.bin);
+            let x = rr.analysed_rates(p).map_err(err(F))?;
+            let ac = crate::numerics::stats::autocorrelation(&x, (lag / rr.bin).max(0.0) as usize);
+            let (te, ti) = acf_timescale(&x, rr.bin);
             Ok(map_of(vec![
                 ("lag", to_array(&(0..ac.len()).map(|k| k as f64 * rr.bin).collect::<Vec<_>>()).into()),
                 ("acf", to_array(&ac).into()),
@@ -1178,7 +781,7 @@ pub fn register(api: &mut Api) {
         &[],
         "Plot",
         "The binned population rates against time (as TimeCourse.plot).\n\n```rhai\nlet res = lif_network(paper_network(\"fig2\")).run(#{ mu: 19, duration: 100, progress: false });\nres.plot().save(`${tmp_dir()}/run_rates.png`);\n```",
-        |r: &mut SimResult| super::timecourse::rate_plot(&r.res.time_course()),
+        |r: &mut SimResult| crate::plot::Plot::time_course(&r.res.time_course()),
     );
     api.method(
         "SimResult",

@@ -3,16 +3,18 @@
 
 use super::api::Api;
 use super::convert::{
-    NumOrVec, Opts, RResult, count, err, fnum, map_of, num, num_vec, rt_err, to_array, to_matrix,
+    NumOrVec, Opts, RResult, count, err, fnum, map_of, num, num_vec, rt_err, to_array, to_map,
+    to_matrix,
 };
 use crate::neuron::lif::{FiSimOptions, FiSimOpts};
 use crate::neuron::powerlaw::{FitOptions, fit_lif, fit_power_law};
 use crate::neuron::{Lif, PowerLaw};
 use crate::numerics::timecourse::TimeCourse;
 use crate::options::{Documented, from_map};
-use crate::rate::lifnet::{LifNetwork, PAPER_NETWORKS, paper_network};
-use crate::rate::regime::{RegimeMap, conditions, peak, regime_map, response};
+use crate::rate::lifnet::{LifNetwork, NetworkOpts, PAPER_NETWORKS, paper_network};
+use crate::rate::regime::{MAP_PARAMS, RegimeMap, conditions, peak, response, ssn_regime_map};
 use crate::rate::ssn::SimulateOpts;
+use crate::rate::ssn::coupling_index;
 use crate::rate::{PopKind, Ssn, SteadyState, design};
 use rhai::{Array, Dynamic, FnPtr, Map, NativeCallContext};
 
@@ -54,24 +56,10 @@ fn grid3(
     let Some(v) = o.raw(key) else {
         return Ok(default.map(|(a, b, n)| crate::numerics::stats::linspace(a, b, n)));
     };
-    let g = num_vec(v, func, key)?;
-    if g.len() == 1 {
-        return Ok(Some(g));
-    }
-    if g.len() != 3 || g[2] < 1.0 || g[2].fract() != 0.0 || g[2] > super::LIMIT_ARRAY as f64 {
-        return Err(rt_err(
-            func,
-            format!(
-                "option `{key}` must be [lo, hi, n] with n a whole number in 1 ..= {}, got {g:?}",
-                super::LIMIT_ARRAY
-            ),
-        ));
-    }
-    Ok(Some(crate::numerics::stats::linspace(
-        g[0],
-        g[1],
-        g[2] as usize,
-    )))
+    let spec = num_vec(v, func, key)?;
+    crate::numerics::stats::grid_axis(key, &spec, super::LIMIT_ARRAY)
+        .map(Some)
+        .map_err(err(func))
 }
 
 /// A power-law value at a finite input, or an error that says why there is none (a
@@ -93,186 +81,23 @@ fn finite_law(func: &str, mu: f64, value: f64) -> RResult<f64> {
 }
 
 fn state_map(s: &SteadyState) -> Map {
-    map_of(vec![
-        ("nu", to_array(&s.nu).into()),
-        ("mu", to_array(&s.mu).into()),
-        ("stable", s.stable.into()),
-        ("isn", s.isn.into()),
-        ("supersaturating", s.supersaturating().into()),
-        ("dnu_e_dmu", s.dnu_e_dmu.into()),
-        (
-            "eig",
-            s.eig
-                .iter()
-                .map(|(re, im)| Dynamic::from_array(to_array(&[*re, *im])))
-                .collect::<Array>()
-                .into(),
-        ),
-        ("residual", s.residual.into()),
-        ("at_fold", s.at_fold.into()),
-    ])
+    let mut m = to_map(s);
+    m.insert("supersaturating".into(), s.supersaturating().into());
+    m
 }
 
 fn display_ssn(n: &Ssn) -> String {
-    let kinds: Vec<&str> = n
-        .kinds
-        .iter()
-        .map(|k| if *k == PopKind::E { "E" } else { "I" })
-        .collect();
-    let mut s = format!(
-        "Ssn({} populations [{}], tau = {:?} ms",
-        n.size(),
-        kinds.join(", "),
-        n.tau
-    );
-    if n.is_ei() {
-        s.push_str(&format!(
-            ", J = [[{}, {}], [{}, {}]] mV, det J = {:.4}",
-            n.j[0][0],
-            n.j[0][1],
-            n.j[1][0],
-            n.j[1][1],
-            n.det()
-        ));
-    }
-    for (k, f) in n.f.iter().enumerate() {
-        s.push_str(&format!(
-            "\n  f[{}] ({}): nu = {:.5e} (mu - {:.4})_+^{:.4}",
-            k, kinds[k], f.a, f.b, f.n
-        ));
-    }
-    s.push(')');
-    s
+    n.to_string()
 }
 
 fn display_net(n: &LifNetwork) -> String {
-    let jj = n.coupling();
-    format!(
-        "LifNetwork \"{}\": N_E = {}, N_I = {}, p = {:?}, j = [[{:.6}, {:.6}], [{:.6}, {:.6}]] mV, J = N p j = [[{:.4}, {:.4}], [{:.4}, {:.4}]] mV, tau = {:?} ms, sigma = {:?} mV/sqrt(s), r = {}",
-        n.name,
-        n.n[0],
-        n.n[1],
-        n.p,
-        n.j[0][0],
-        n.j[0][1],
-        n.j[1][0],
-        n.j[1][1],
-        jj[0][0],
-        jj[0][1],
-        jj[1][0],
-        jj[1][1],
-        n.tau,
-        n.sigma,
-        n.r
-    )
+    n.to_string()
 }
 
 fn network_from_map(m: &Map) -> RResult<LifNetwork> {
     const F: &str = "network_params";
-    let o = Opts::new(
-        m,
-        F,
-        &[
-            "base",
-            "N",
-            "p",
-            "j",
-            "J",
-            "tau",
-            "sigma",
-            "theta",
-            "v_reset",
-            "t_ref",
-            "tau_syn",
-            "delay_max",
-            "r",
-            "name",
-        ],
-    )?;
-    let mut net = match o.opt_string("base")? {
-        Some(b) => paper_network(&b).map_err(err(F))?,
-        None => paper_network("fig2").map_err(err(F))?,
-    };
-    let default_name = if o.has("base") {
-        net.name.clone()
-    } else {
-        "custom".to_string()
-    };
-    net.name = o.string("name", &default_name)?;
-    let m2 = |key: &str| -> RResult<Option<[[f64; 2]; 2]>> {
-        match o.opt_matrix(key)? {
-            None => Ok(None),
-            Some(v) if v.len() == 2 && v[0].len() == 2 => {
-                Ok(Some([[v[0][0], v[0][1]], [v[1][0], v[1][1]]]))
-            }
-            Some(_) => Err(rt_err(
-                F,
-                format!("option `{key}` must be a 2x2 matrix [[EE, EI], [IE, II]]"),
-            )),
-        }
-    };
-    let v2 = |key: &str| -> RResult<Option<[f64; 2]>> {
-        match o.opt_vec(key)? {
-            None => Ok(None),
-            Some(v) if v.len() == 2 => Ok(Some([v[0], v[1]])),
-            Some(v) => Err(rt_err(
-                F,
-                format!("option `{key}` must be [E, I], got {} values", v.len()),
-            )),
-        }
-    };
-    if let Some(nv) = v2("N")? {
-        for (i, x) in nv.iter().enumerate() {
-            if !(x.fract() == 0.0 && *x >= 1.0) {
-                return Err(rt_err(
-                    F,
-                    format!("parameter `N[{i}]` = {x} is invalid: must be a whole number >= 1"),
-                ));
-            }
-        }
-        net.n = [nv[0] as usize, nv[1] as usize];
-    }
-    if let Some(p) = m2("p")? {
-        net.p = p;
-    }
-    if let Some(j) = m2("j")? {
-        net.j = j;
-    }
-    if let Some(jj) = m2("J")? {
-        if o.has("j") {
-            return Err(rt_err(
-                F,
-                "give either `j` (per synapse) or `J` (population coupling), not both",
-            ));
-        }
-        let deg = [
-            [net.in_degree(0, 0), net.in_degree(0, 1)],
-            [net.in_degree(1, 0), net.in_degree(1, 1)],
-        ];
-        for ((jrow, jjrow), drow) in net.j.iter_mut().zip(jj.iter()).zip(deg.iter()) {
-            for ((j, &target), &c) in jrow.iter_mut().zip(jjrow.iter()).zip(drow.iter()) {
-                *j = if c > 0.0 { target / c } else { 0.0 };
-            }
-        }
-    }
-    if let Some(t) = v2("tau")? {
-        net.tau = t;
-    }
-    if let Some(s) = v2("sigma")? {
-        net.sigma = s;
-    }
-    net.theta = o.f64("theta", net.theta)?;
-    net.v_reset = o.f64("v_reset", net.v_reset)?;
-    net.t_ref = o.f64("t_ref", net.t_ref)?;
-    if let Some(t) = m2("tau_syn")? {
-        net.tau_syn = t;
-    }
-    if let Some(d) = m2("delay_max")? {
-        net.delay_max = d;
-    }
-    net.r = o.f64("r", net.r)?;
-    net.validate().map_err(err(F))?;
-    Ok(net)
+    let o: NetworkOpts = from_map(m, &[]).map_err(|e| rt_err(F, e))?;
+    o.network().map_err(err(F))
 }
 
 fn ssn_from_map(m: &Map) -> RResult<Ssn> {
@@ -332,14 +157,7 @@ fn ssn_from_map(m: &Map) -> RResult<Ssn> {
                 .into_array()
                 .map_err(|_| rt_err(F, "option `types` must be an array of \"E\"/\"I\""))?;
             a.iter()
-                .map(|s| match s.to_string().as_str() {
-                    "E" | "e" => Ok(PopKind::E),
-                    "I" | "i" => Ok(PopKind::I),
-                    other => Err(rt_err(
-                        F,
-                        format!("population type {other:?} is invalid: must be \"E\" or \"I\""),
-                    )),
-                })
+                .map(|s| s.to_string().parse::<PopKind>().map_err(err(F)))
                 .collect::<RResult<_>>()?
         }
     };
@@ -357,19 +175,6 @@ fn mu_r(net: &Ssn, mu: &Dynamic, r: &Dynamic, func: &str) -> RResult<Vec<f64>> {
         ));
     }
     Ok(vec![m, r * m])
-}
-
-fn with_j(net: &Ssn, key: &str, v: f64) -> crate::Result<Ssn> {
-    let mut n = net.clone();
-    let (x, y) = match key {
-        "J_EE" => (0, 0),
-        "J_EI" => (0, 1),
-        "J_IE" => (1, 0),
-        "J_II" => (1, 1),
-        _ => return Ok(n),
-    };
-    n.j[x][y] = v;
-    Ssn::new(n.f, n.j, n.kinds, Some(n.tau))
 }
 
 /// Registers the theory API.
@@ -858,13 +663,7 @@ pub fn register(api: &mut Api) {
         "Solves for one coupling magnitude (\"J_EE\", \"J_EI\", \"J_IE\" or \"J_II\") that makes the rates nu a steady state under input mu_ext.\n\n```rhai\nlet net = paper_network(\"fig2\").to_ssn();\nprint(net.design_weight(\"J_EI\", [2.0, 1.0], [20, 20]));\n```",
         |n: &mut Ssn, which: &str, nu: Array, mu: Array| -> RResult<f64> {
             const F: &str = "Ssn.design_weight";
-            let (x, y) = match which {
-                "J_EE" => (0, 0),
-                "J_EI" => (0, 1),
-                "J_IE" => (1, 0),
-                "J_II" => (1, 1),
-                _ => return Err(rt_err(F, format!("parameter `which` = {which:?} is invalid: must be J_EE, J_EI, J_IE or J_II"))),
-            };
+            let (x, y) = coupling_index(which).map_err(err(F))?;
             let nu = num_vec(&Dynamic::from_array(nu), F, "nu")?;
             let mu = num_vec(&Dynamic::from_array(mu), F, "mu_ext")?;
             design::design_weight(n, x, y, &nu, &mu).map_err(err(F))
@@ -878,46 +677,16 @@ pub fn register(api: &mut Api) {
         "Regime map over a 2-D grid, computed in parallel. Give two axes as [lo, hi, n] among mu, r, J_EE, J_EI, J_IE, J_II (default mu: [0, 50, 101], r: [0, 5, 101]); fixed values of the others as numbers (e.g. r: 1).\n\n```rhai\nlet m = paper_network(\"bistable\").to_ssn().regime_map(#{ mu: [0, 15, 31], r: [0, 5, 21] });\nprint(m.count(\"bistable\"));\n```",
         |n: &mut Ssn, m: Map| -> RResult<RegimeMap> {
             const F: &str = "Ssn.regime_map";
-            let keys = ["mu", "r", "J_EE", "J_EI", "J_IE", "J_II"];
-            let o = Opts::new(&m, F, &keys)?;
-            let mut axes: Vec<(&str, Vec<f64>)> = Vec::new();
-            let mut fixed: std::collections::HashMap<&str, f64> = Default::default();
-            for k in keys {
-                if let Some(v) = o.raw(k) {
-                    if v.is_array() {
-                        axes.push((k, grid3(&o, k, F, None)?.unwrap_or_default()));
-                    } else {
-                        fixed.insert(k, num(v, F, k)?);
-                    }
+            let o = Opts::new(&m, F, &MAP_PARAMS)?;
+            let (mut axes, mut fixed) = (Vec::new(), Vec::new());
+            for k in MAP_PARAMS {
+                match o.raw(k) {
+                    Some(v) if v.is_array() => axes.push((k.to_string(), grid3(&o, k, F, None)?.unwrap_or_default())),
+                    Some(v) => fixed.push((k.to_string(), num(v, F, k)?)),
+                    None => {}
                 }
             }
-            if axes.is_empty() {
-                axes = vec![("mu", crate::numerics::stats::linspace(0.0, 50.0, 101)), ("r", crate::numerics::stats::linspace(0.0, 5.0, 101))];
-            }
-            if axes.len() != 2 {
-                return Err(rt_err(F, format!("exactly two axes ([lo, hi, n]) are needed, got {}", axes.len())));
-            }
-            if axes.iter().any(|a| a.1.len() > 100_000) {
-                return Err(rt_err(F, "an axis has more than 1e5 points"));
-            }
-            let base = n.clone();
-            let (xn, yn) = (axes[0].0.to_string(), axes[1].0.to_string());
-            let fixed2 = fixed.clone();
-            let make = move |x: f64, y: f64| -> crate::Result<(Ssn, [f64; 2], [f64; 2])> {
-                let mut vals = fixed2.iter().map(|(k, v)| (k.to_string(), *v)).collect::<std::collections::HashMap<String, f64>>();
-                vals.insert(xn.clone(), x);
-                vals.insert(yn.clone(), y);
-                let mut net = base.clone();
-                for k in ["J_EE", "J_EI", "J_IE", "J_II"] {
-                    if let Some(v) = vals.get(k) {
-                        net = with_j(&net, k, *v)?;
-                    }
-                }
-                let mu = *vals.get("mu").unwrap_or(&20.0);
-                let r = *vals.get("r").unwrap_or(&1.0);
-                Ok((net, [mu, r * mu], [1.0, r]))
-            };
-            regime_map(axes[0].0, &axes[0].1, axes[1].0, &axes[1].1, &make).map_err(err(F))
+            ssn_regime_map(n, &axes, &fixed).map_err(err(F))
         },
     );
     api.method(
@@ -999,16 +768,7 @@ pub fn register(api: &mut Api) {
     api.ty::<RegimeMap>(
         "RegimeMap",
         "A regime map: per grid cell the number of steady states and stable ones, ISN, supersaturation, balanced limit, no steady state.\n\n```rhai\nlet m = paper_network(\"fig2\").to_ssn().regime_map(#{ mu: [0, 50, 11], r: [0, 2, 5] });\nprint(m);\n```",
-        |m| {
-            let mut labels: std::collections::BTreeMap<String, usize> = Default::default();
-            for c in &m.cells {
-                *labels.entry(c.label()).or_default() += 1;
-            }
-            format!(
-                "RegimeMap({} x {} over {} in [{}, {}] and {} in [{}, {}]; cells per regime: {:?})",
-                m.xs.len(), m.ys.len(), m.x_name, m.xs[0], m.xs[m.xs.len() - 1], m.y_name, m.ys[0], m.ys[m.ys.len() - 1], labels
-            )
-        },
+        |m| m.to_string(),
     );
     api.method(
         "RegimeMap",
@@ -1034,21 +794,9 @@ pub fn register(api: &mut Api) {
             let c = m
                 .at(num(&x, "RegimeMap.at", "x")?, num(&y, "RegimeMap.at", "y")?)
                 .ok_or_else(|| rt_err("RegimeMap.at", "the map is empty"))?;
-            Ok(map_of(vec![
-                ("x", c.x.into()),
-                ("y", c.y.into()),
-                ("n_states", (c.n_states as i64).into()),
-                ("n_stable", (c.n_stable as i64).into()),
-                ("isn", c.isn.into()),
-                ("supersaturating", c.supersaturating.into()),
-                ("balanced_exists", c.balanced_exists.into()),
-                ("balanced_stable", c.balanced_stable.into()),
-                ("no_steady_state", c.no_steady_state.into()),
-                ("complete", c.complete.into()),
-                ("nu_e", c.nu_e.into()),
-                ("nu_i", c.nu_i.into()),
-                ("regime", c.label().into()),
-            ]))
+            let mut cell = to_map(c);
+            cell.insert("regime".into(), c.label().into());
+            Ok(cell)
         },
     );
     api.method(
@@ -1117,7 +865,7 @@ pub fn register(api: &mut Api) {
         "network_params",
         &["params: map"],
         "LifNetwork",
-        "A custom LIF network. Keys: base (a paper network to start from, default \"fig2\"), N [N_E, N_I], p, j or J (2x2, mV), tau [ms], sigma [mV/sqrt(s)], theta, v_reset, t_ref, tau_syn, delay_max (2x2, ms), r, name.\n\n```rhai\nlet p = network_params(#{ J: [[5, 10], [7, 11]], tau: [22, 10] });\nprint(p.J);\n```",
+        &format!("A custom LIF network: a paper network with parameters replaced. 2x2 matrices are [[EE, EI], [IE, II]] (post, pre).\n\n{}\n```rhai\nlet p = network_params(#{{ J: [[5, 10], [7, 11]], tau: [22, 10] }});\nprint(p.J);\n```", NetworkOpts::table()),
         |m: Map| network_from_map(&m),
     );
     api.method(

@@ -6,7 +6,7 @@ use super::api::Api;
 use super::convert::{RResult, map_of, rt_err, to_array, to_matrix};
 use crate::io::{self, Column};
 use crate::numerics::timecourse::{Extra, TimeCourse};
-use crate::plot::{Layer, PALETTE, Plot};
+use crate::plot::Plot;
 use rhai::{Array, Dynamic, Map};
 use std::path::Path;
 
@@ -31,32 +31,10 @@ fn display(tc: &TimeCourse) -> String {
     tc.summary()
 }
 
-/// The population-rate figure of a time course: one line per population, colours from the
-/// palette.
-pub fn rate_plot(tc: &TimeCourse) -> Plot {
-    let mut p = Plot {
-        title: format!("{} ({})", tc.kind, tc.status()),
-        x_label: "time (ms)".into(),
-        y_label: format!("rate ({})", tc.rate_unit),
-        ..Default::default()
-    };
-    for (i, (name, y)) in tc.names.iter().zip(&tc.pop_rates).enumerate() {
-        p.layers.push(Layer::Line {
-            x: tc.t.clone(),
-            y: y.clone(),
-            label: Some(name.clone()),
-            color: PALETTE[i % PALETTE.len()],
-            dashed: false,
-            width: 2,
-        });
-    }
-    p
-}
-
 /// Saves the population-rate figure of `tc` to `path` (.png or .svg); `func` names the caller
 /// in errors.
 pub fn save_rate_plot(tc: &TimeCourse, path: &str, func: &str) -> RResult<()> {
-    let mut fig = crate::plot::Figure::single(rate_plot(tc), (800, 500));
+    let mut fig = crate::plot::Figure::single(Plot::time_course(tc), (800, 500));
     super::output::save_fig(&mut fig, path, &Map::new(), func)
 }
 
@@ -217,7 +195,7 @@ pub fn register(api: &mut Api) {
         &[],
         "Plot",
         "The population rates against time, one colour per population.\n\n```rhai\nlet tc = paper_network(\"fig2\").to_ssn().simulate(#{ mu: 20, duration: 50 });\ntc.plot().save(`${tmp_dir()}/ssn_tc.png`);\n```",
-        |tc: &mut TimeCourse| rate_plot(tc),
+        |tc: &mut TimeCourse| Plot::time_course(tc),
     );
     api.method(
         "TimeCourse",

@@ -39,6 +39,7 @@ use crate::error::{Error, Result, check_positive};
 use crate::numerics::ode::Termination;
 use crate::numerics::random::NormalStream;
 use crate::numerics::random::mix_seed;
+use crate::numerics::stats::nanmean;
 use crate::numerics::timecourse::{Extra, TimeCourse};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -198,6 +199,23 @@ pub struct PopStats {
     pub rec_var: Vec<f64>,
 }
 
+/// Measured inputs of one population, means over its neurons.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct InputSummary {
+    /// Recurrent excitation (mV/s).
+    pub exc: f64,
+    /// Recurrent inhibition (mV/s).
+    pub inh: f64,
+    /// External input (mV/s).
+    pub ext: f64,
+    /// Net recurrent input (mV/s).
+    pub rec_mean: f64,
+    /// SD across neurons of the net recurrent input (quenched variability, mV/s).
+    pub rec_sd_quenched: f64,
+    /// Mean temporal variance rate of the recurrent input (mV²/s).
+    pub rec_var: f64,
+}
+
 /// Everything recorded by a run.
 #[derive(Debug, Clone)]
 pub struct RunResult {
@@ -241,6 +259,36 @@ pub struct RunResult {
     pub threads: usize,
     /// Membrane scheme used.
     pub scheme: Scheme,
+}
+
+impl std::fmt::Display for RunResult {
+    /// The REPL preview: duration, status, rates per population, spikes and wall time.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let rates = self.rates();
+        write!(
+            f,
+            "SimResult({:.0} ms{}{}, rates: {}, {} spikes, wall {:.2} s)",
+            self.t_end,
+            if self.interrupted {
+                ", INTERRUPTED"
+            } else {
+                ""
+            },
+            if self.diverged { ", DIVERGED" } else { "" },
+            self.names
+                .iter()
+                .zip(&rates)
+                .map(|(n, v)| format!("{n} {v:.3} Hz"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.n_spikes,
+            self.wall_s
+        )?;
+        if self.t_end <= self.transient {
+            f.write_str(" [analysis window empty: transient >= duration]")?;
+        }
+        Ok(())
+    }
 }
 
 impl RunResult {
@@ -306,6 +354,59 @@ impl RunResult {
                 } else {
                     f64::NAN
                 }
+            })
+            .collect()
+    }
+
+    /// Mean CV_ISI per population over neurons with at least 3 spikes in the window.
+    pub fn mean_cv(&self) -> Vec<f64> {
+        self.stats.iter().map(|s| nanmean(&s.cv)).collect()
+    }
+
+    /// Mean balance factor per population.
+    pub fn mean_balance(&self) -> Vec<f64> {
+        self.balance().iter().map(|b| nanmean(b)).collect()
+    }
+
+    /// Summary of the measured inputs per population.
+    pub fn input_summary(&self) -> Vec<InputSummary> {
+        self.stats
+            .iter()
+            .map(|s| {
+                let rec: Vec<f64> = s.exc.iter().zip(&s.inh).map(|(e, i)| e - i).collect();
+                InputSummary {
+                    exc: nanmean(&s.exc),
+                    inh: nanmean(&s.inh),
+                    ext: nanmean(&s.ext),
+                    rec_mean: nanmean(&rec),
+                    rec_sd_quenched: crate::numerics::stats::nanstd(&rec),
+                    rec_var: nanmean(&s.rec_var),
+                }
+            })
+            .collect()
+    }
+
+    /// The binned rate of population `p` over the analysis window (from the transient on).
+    pub fn analysed_rates(&self, p: usize) -> Result<Vec<f64>> {
+        if p >= self.names.len() {
+            return Err(Error::param(
+                "pop",
+                p,
+                format!("the run has {} populations", self.names.len()),
+            ));
+        }
+        let first = (self.transient / self.bin).ceil() as usize;
+        let x = self.pop_rates().swap_remove(p);
+        Ok(x[first.min(x.len())..].to_vec())
+    }
+
+    /// Autocorrelation time per population rate over the analysis window: the first 1/e
+    /// crossing of the normalised autocorrelation (ms; NaN where undefined).
+    pub fn acf_tau(&self) -> Vec<f64> {
+        (0..self.names.len())
+            .map(|p| {
+                let x = self.analysed_rates(p).unwrap_or_default();
+                crate::numerics::stats::acf_timescale(&x, self.bin).0
             })
             .collect()
     }
@@ -744,10 +845,111 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
     let nsteps = (o.duration / dt).round().max(1.0) as usize;
     let win_step = (o.transient / dt).round() as usize;
     let bin_steps = ((o.bin / dt).round() as usize).max(1);
-    let n_bins = nsteps.div_ceil(bin_steps);
-    let bin = bin_steps as f64 * dt;
 
-    // Runtime view of populations, their input channels, and projections.
+    let (pops, projs, csr_bytes) = runtime_view(spec, o, &csr);
+    let n_synapses: usize = csr.iter().map(|c| c.len()).sum();
+    let (chunks, first_chunk, chunk_bytes) = make_chunks(spec, o, &pops);
+    let lay = layout(spec, &chunks, o.threads);
+    let n_threads = lay.n_threads;
+    let spikes: Vec<SpikeLists> = chunks
+        .iter()
+        .map(|_| SpikeLists([UnsafeCell::new(Vec::new()), UnsafeCell::new(Vec::new())]))
+        .collect();
+    // Poisson spikes of even and odd steps (same protocol as the chunks' spike lists).
+    let poisson_spikes: [RwLock<Vec<Vec<u32>>>; 2] =
+        std::array::from_fn(|_| RwLock::new(vec![Vec::new(); spec.poisson.len()]));
+    let barrier = SpinBarrier::new(n_threads);
+    let stop_at = AtomicUsize::new(usize::MAX);
+    let pb = if o.progress {
+        crate::numerics::context::progress(nsteps as u64, "simulate")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let t_wall = std::time::Instant::now();
+
+    let sh = Shared {
+        chunks: &chunks,
+        spikes: &spikes,
+        chunk_start: &lay.chunk_start,
+        first_chunk: &first_chunk,
+        projs: &projs,
+        pops: &pops,
+        csr: &csr,
+        owner: &lay.owner,
+        ranges: &lay.ranges,
+        chunk_of_pop: &lay.chunk_of_pop,
+        poisson_spikes: &poisson_spikes,
+        mu: &o.mu,
+        barrier: &barrier,
+        stop_at: &stop_at,
+        nsteps,
+        scheme: o.scheme,
+        dt,
+        win_step,
+    };
+    // Thread 0 draws the Poisson spikes of each step (before the first barrier) and keeps the
+    // books of step t after the barrier (its spike lists are read-only then).
+    let mut draw = PoissonDraw {
+        spec,
+        o,
+        rng: Xoshiro256PlusPlus::seed_from_u64(mix_seed(o.seed, 0xB0B, 0)),
+    };
+    let mut books = Books::new(spec, o, nsteps, bin_steps, &lay.chunk_pop);
+    let mut pre = |t: usize| draw.step(t, &poisson_spikes);
+    let mut post = |t: usize| -> bool {
+        let halt = books.after_step(t, &spikes);
+        if t.is_multiple_of(256) {
+            pb.set_position(t as u64);
+        }
+        halt
+    };
+    std::thread::scope(|scope| {
+        let sh = &sh;
+        let handles: Vec<_> = (1..n_threads)
+            .map(|tid| scope.spawn(move || worker(sh, tid, None)))
+            .collect();
+        worker(sh, 0, Some((&mut pre, &mut post)));
+        for h in handles {
+            let _ = h.join();
+        }
+    });
+    pb.finish_and_clear();
+    let wall_s = t_wall.elapsed().as_secs_f64();
+    let done = books.steps_done;
+    let t_end = done as f64 * dt;
+    let used_bins = done.div_ceil(bin_steps);
+    for b in books.bin_counts.iter_mut() {
+        b.truncate(used_bins);
+    }
+    let (stats, raster) = gather(spec, o, &pops, chunks, done, win_step);
+    Ok(RunResult {
+        names: spec.pops.iter().map(|p| p.name.clone()).collect(),
+        dt,
+        t_end,
+        duration: nsteps as f64 * dt,
+        transient: o.transient.min(t_end),
+        bin: bin_steps as f64 * dt,
+        bin_counts: books.bin_counts,
+        sizes: spec.pops.iter().map(|p| p.n).collect(),
+        stats,
+        window_counts: books.window_counts,
+        raster,
+        n_spikes: books.n_spikes,
+        n_synapses,
+        interrupted: books.interrupted,
+        diverged: books.diverged,
+        wall_s,
+        build_s,
+        memory_bytes: csr_bytes + chunk_bytes,
+        threads: n_threads,
+        scheme: o.scheme,
+    })
+}
+
+/// Runtime view of the populations (update coefficients, input channels) and projections;
+/// also the bytes of the connectivity.
+fn runtime_view(spec: &NetSpec, o: &RunOptions, csr: &[Csr]) -> (Vec<PopRt>, Vec<ProjRt>, usize) {
+    let dt = o.dt;
     let mut pops: Vec<PopRt> = spec
         .pops
         .iter()
@@ -814,11 +1016,19 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
             && p.ref_steps == 0
             && p.bridge == 0.0;
     }
-    let n_synapses: usize = csr.iter().map(|c| c.len()).sum();
+    (pops, projs, memory)
+}
 
-    // Chunks with their random streams and initial states.
+/// The chunks of every population with their random streams and initial states, the index
+/// of each population's first chunk, and the bytes of the input buffers.
+fn make_chunks(
+    spec: &NetSpec,
+    o: &RunOptions,
+    pops: &[PopRt],
+) -> (Vec<ChunkCell>, Vec<usize>, usize) {
     let mut chunks: Vec<ChunkCell> = Vec::new();
     let mut first_chunk = Vec::with_capacity(spec.pops.len());
+    let mut memory = 0usize;
     for (pi, p) in spec.pops.iter().enumerate() {
         first_chunk.push(chunks.len());
         let every = if o.record == 0 {
@@ -843,31 +1053,18 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
             let noise = NormalStream::new(&mut rng);
             let inbox = vec![0.0; pr.chans.len() * pr.ring_len * len];
             memory += inbox.len() * 8;
+            let per_neuron = |on: bool| if on { vec![0.0; len] } else { Vec::new() };
             chunks.push(ChunkCell(UnsafeCell::new(Chunk {
                 pop: pi,
                 start,
                 v,
                 refr: vec![0; len],
                 inbox,
-                xexp: pr
-                    .chans
-                    .iter()
-                    .map(|c| {
-                        if c.h.is_some() {
-                            vec![0.0; len]
-                        } else {
-                            Vec::new()
-                        }
-                    })
-                    .collect(),
-                rec: if pr.fused { Vec::new() } else { vec![0.0; len] },
-                pin: if pr.has_poisson {
-                    vec![0.0; len]
-                } else {
-                    Vec::new()
-                },
+                xexp: pr.chans.iter().map(|c| per_neuron(c.h.is_some())).collect(),
+                rec: per_neuron(!pr.fused),
+                pin: per_neuron(pr.has_poisson),
                 recv: vec![vec![0; len]; pr.incoming.len()],
-                vold: if o.bridge { vec![0.0; len] } else { Vec::new() },
+                vold: per_neuron(o.bridge),
                 rng,
                 noise,
                 counts: vec![0; len],
@@ -883,188 +1080,209 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
             })));
         }
     }
-    let spikes: Vec<SpikeLists> = chunks
-        .iter()
-        .map(|_| SpikeLists([UnsafeCell::new(Vec::new()), UnsafeCell::new(Vec::new())]))
-        .collect();
-    // SAFETY (here and below until the threads start): no other thread exists yet.
+    (chunks, first_chunk, memory)
+}
+
+/// How the chunks are shared among the threads.
+struct Layout {
+    n_threads: usize,
+    /// First neuron of each chunk in its population.
+    chunk_start: Vec<usize>,
+    /// Population of each chunk.
+    chunk_pop: Vec<usize>,
+    /// Chunks of each population.
+    chunk_of_pop: Vec<Vec<usize>>,
+    /// Thread owning each chunk.
+    owner: Vec<usize>,
+    /// Each thread's neurons of each population: a contiguous range.
+    ranges: Vec<Vec<(u32, u32)>>,
+}
+
+/// Balances neurons over threads with contiguous chunk ranges (`threads` = 0: the default).
+fn layout(spec: &NetSpec, chunks: &[ChunkCell], threads: usize) -> Layout {
+    // SAFETY (here): no other thread exists yet.
     let chunk_start: Vec<usize> = chunks.iter().map(|c| unsafe { c.get() }.start).collect();
     let chunk_pop: Vec<usize> = chunks.iter().map(|c| unsafe { c.get() }.pop).collect();
-    // Which chunks hold the neurons of each source population.
+    let chunk_len: Vec<usize> = chunks.iter().map(|c| unsafe { c.get() }.v.len()).collect();
     let chunk_of_pop: Vec<Vec<usize>> = (0..spec.pops.len())
         .map(|pi| (0..chunks.len()).filter(|&c| chunk_pop[c] == pi).collect())
         .collect();
-
-    // Threads: balance neurons over threads with contiguous chunk ranges.
-    let want = if o.threads == 0 {
+    let want = if threads == 0 {
         crate::numerics::context::default_engine_threads()
     } else {
-        o.threads
+        threads
     };
     let total_n: usize = spec.pops.iter().map(|p| p.n).sum();
     let n_threads = want.clamp(1, chunks.len()).min((total_n / 1000).max(1));
     let mut owner = vec![0usize; chunks.len()];
-    {
-        let mut acc = 0usize;
-        for (c, ch) in chunks.iter().enumerate() {
-            let len = unsafe { ch.get() }.v.len();
-            owner[c] = (acc * n_threads / total_n.max(1)).min(n_threads - 1);
-            acc += len;
-        }
+    let mut acc = 0usize;
+    for (c, len) in chunk_len.iter().enumerate() {
+        owner[c] = (acc * n_threads / total_n.max(1)).min(n_threads - 1);
+        acc += len;
     }
-    // Each thread's neurons of each population: a contiguous range (chunks are contiguous).
     let ranges: Vec<Vec<(u32, u32)>> = (0..n_threads)
         .map(|tid| {
-            (0..spec.pops.len())
-                .map(|pi| {
-                    let mine: Vec<usize> = chunk_of_pop[pi]
+            chunk_of_pop
+                .iter()
+                .map(|of_pop| {
+                    let mine: Vec<usize> = of_pop
                         .iter()
                         .copied()
                         .filter(|&c| owner[c] == tid)
                         .collect();
                     match (mine.first(), mine.last()) {
-                        (Some(&f), Some(&l)) => {
-                            let end = chunk_start[l] + unsafe { chunks[l].get() }.v.len();
-                            (chunk_start[f] as u32, end as u32)
-                        }
+                        (Some(&f), Some(&l)) => (
+                            chunk_start[f] as u32,
+                            (chunk_start[l] + chunk_len[l]) as u32,
+                        ),
                         _ => (0, 0),
                     }
                 })
                 .collect()
         })
         .collect();
+    Layout {
+        n_threads,
+        chunk_start,
+        chunk_pop,
+        chunk_of_pop,
+        owner,
+        ranges,
+    }
+}
 
-    // Poisson spikes of even and odd steps (same protocol as the chunks' spike lists).
-    let poisson_spikes: [RwLock<Vec<Vec<u32>>>; 2] =
-        std::array::from_fn(|_| RwLock::new(vec![Vec::new(); spec.poisson.len()]));
-    let mut prng = Xoshiro256PlusPlus::seed_from_u64(mix_seed(o.seed, 0xB0B, 0));
-    let win_steps: Vec<(usize, usize)> = o
-        .windows
-        .iter()
-        .map(|&(a, b)| ((a / dt).round() as usize, (b / dt).round() as usize))
-        .collect();
-    let mut bin_counts = vec![vec![0u64; n_bins]; spec.pops.len()];
-    let mut window_counts = vec![vec![0u64; spec.pops.len()]; o.windows.len()];
-    let mut recent = vec![0u64; spec.pops.len()];
-    let recent_steps = ((10.0 / dt).round() as usize).max(1);
-    let mut n_spikes = 0u64;
-    let barrier = SpinBarrier::new(n_threads);
-    let stop_at = AtomicUsize::new(usize::MAX);
-    let steps_done = AtomicUsize::new(0);
-    let mut interrupted = false;
-    let mut diverged = false;
-    let pb = if o.progress {
-        crate::numerics::context::progress(nsteps as u64, "simulate")
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let t_wall = std::time::Instant::now();
+/// The Poisson sources' spikes of each step, drawn by thread 0.
+struct PoissonDraw<'a> {
+    spec: &'a NetSpec,
+    o: &'a RunOptions,
+    rng: Xoshiro256PlusPlus,
+}
 
-    let sh = Shared {
-        chunks: &chunks,
-        spikes: &spikes,
-        chunk_start: &chunk_start,
-        first_chunk: &first_chunk,
-        projs: &projs,
-        pops: &pops,
-        csr: &csr,
-        owner: &owner,
-        ranges: &ranges,
-        chunk_of_pop: &chunk_of_pop,
-        poisson_spikes: &poisson_spikes,
-        mu: &o.mu,
-        barrier: &barrier,
-        stop_at: &stop_at,
-        nsteps,
-        scheme: o.scheme,
-        dt,
-        win_step,
-    };
-    let mut step_counts = vec![0u64; spec.pops.len()];
-    // Thread 0 draws the Poisson spikes of each step (before the first barrier).
-    let mut pre = |t: usize| {
-        if spec.poisson.is_empty() {
+impl PoissonDraw<'_> {
+    fn step(&mut self, t: usize, out: &[RwLock<Vec<Vec<u32>>>; 2]) {
+        if self.spec.poisson.is_empty() {
             return;
         }
-        let time = t as f64 * dt;
-        if let Ok(mut ps) = poisson_spikes[t & 1].write() {
-            for (x, src) in spec.poisson.iter().enumerate() {
+        let time = t as f64 * self.o.dt;
+        if let Ok(mut ps) = out[t & 1].write() {
+            for (x, src) in self.spec.poisson.iter().enumerate() {
                 ps[x].clear();
-                let pr = (o.poisson_rates[x].at(time) * dt / 1000.0).clamp(0.0, 1.0);
+                let pr = (self.o.poisson_rates[x].at(time) * self.o.dt / 1000.0).clamp(0.0, 1.0);
                 if pr > 0.0 {
                     let k = Binomial::new(src.n as u64, pr)
-                        .map(|b| b.sample(&mut prng))
+                        .map(|b| b.sample(&mut self.rng))
                         .unwrap_or(0) as usize;
                     if k > 0 {
-                        let idx = rand::seq::index::sample(&mut prng, src.n, k.min(src.n));
+                        let idx = rand::seq::index::sample(&mut self.rng, src.n, k.min(src.n));
                         ps[x].extend(idx.iter().map(|i| i as u32));
                     }
                 }
             }
         }
-    };
-    // ... and the bookkeeping of step t after the barrier (its spike lists are read-only then).
-    let mut post = |t: usize| -> bool {
-        step_counts.iter_mut().for_each(|c| *c = 0);
+    }
+}
+
+/// Thread 0's bookkeeping after each step: spike counts per bin and window, the divergence
+/// check on consecutive 10-ms blocks and the interrupt check.
+struct Books<'a> {
+    spec: &'a NetSpec,
+    o: &'a RunOptions,
+    chunk_pop: &'a [usize],
+    bin_steps: usize,
+    win_steps: Vec<(usize, usize)>,
+    recent_steps: usize,
+    step_counts: Vec<u64>,
+    recent: Vec<u64>,
+    bin_counts: Vec<Vec<u64>>,
+    window_counts: Vec<Vec<u64>>,
+    n_spikes: u64,
+    steps_done: usize,
+    interrupted: bool,
+    diverged: bool,
+}
+
+impl<'a> Books<'a> {
+    fn new(
+        spec: &'a NetSpec,
+        o: &'a RunOptions,
+        nsteps: usize,
+        bin_steps: usize,
+        chunk_pop: &'a [usize],
+    ) -> Self {
+        let p = spec.pops.len();
+        Books {
+            spec,
+            o,
+            chunk_pop,
+            bin_steps,
+            win_steps: o
+                .windows
+                .iter()
+                .map(|&(a, b)| ((a / o.dt).round() as usize, (b / o.dt).round() as usize))
+                .collect(),
+            recent_steps: ((10.0 / o.dt).round() as usize).max(1),
+            step_counts: vec![0; p],
+            recent: vec![0; p],
+            bin_counts: vec![vec![0; nsteps.div_ceil(bin_steps)]; p],
+            window_counts: vec![vec![0; p]; o.windows.len()],
+            n_spikes: 0,
+            steps_done: 0,
+            interrupted: false,
+            diverged: false,
+        }
+    }
+
+    /// Books step t; true when the run must stop (diverged or interrupted).
+    fn after_step(&mut self, t: usize, spikes: &[SpikeLists]) -> bool {
+        self.step_counts.iter_mut().for_each(|c| *c = 0);
         for (c, sp) in spikes.iter().enumerate() {
             // SAFETY: called by thread 0 after the barrier of step t.
-            step_counts[chunk_pop[c]] += unsafe { sp.get(t & 1) }.len() as u64;
+            self.step_counts[self.chunk_pop[c]] += unsafe { sp.get(t & 1) }.len() as u64;
         }
-        let b = t / bin_steps;
-        for (p, &c) in step_counts.iter().enumerate() {
-            bin_counts[p][b] += c;
-            n_spikes += c;
-            recent[p] += c;
+        let b = t / self.bin_steps;
+        for (p, &c) in self.step_counts.iter().enumerate() {
+            self.bin_counts[p][b] += c;
+            self.n_spikes += c;
+            self.recent[p] += c;
         }
-        for (w, &(a, e)) in win_steps.iter().enumerate() {
+        for (w, &(a, e)) in self.win_steps.iter().enumerate() {
             if t >= a && t < e {
-                for (p, &c) in step_counts.iter().enumerate() {
-                    window_counts[w][p] += c;
+                for (p, &c) in self.step_counts.iter().enumerate() {
+                    self.window_counts[w][p] += c;
                 }
             }
         }
-        // Divergence check on consecutive 10-ms blocks.
         let mut halt = false;
-        if (t + 1).is_multiple_of(recent_steps) {
-            let span = recent_steps as f64 * dt / 1000.0;
-            for (p, r) in recent.iter_mut().enumerate() {
-                if o.max_rate > 0.0 && *r as f64 / (spec.pops[p].n as f64 * span) > o.max_rate {
-                    diverged = true;
+        if (t + 1).is_multiple_of(self.recent_steps) {
+            let span = self.recent_steps as f64 * self.o.dt / 1000.0;
+            for (p, r) in self.recent.iter_mut().enumerate() {
+                let rate = *r as f64 / (self.spec.pops[p].n as f64 * span);
+                if self.o.max_rate > 0.0 && rate > self.o.max_rate {
+                    self.diverged = true;
                     halt = true;
                 }
                 *r = 0;
             }
         }
-        if t.is_multiple_of(256) {
-            if crate::numerics::context::interrupted() {
-                interrupted = true;
-                halt = true;
-            }
-            pb.set_position(t as u64);
+        if t.is_multiple_of(256) && crate::numerics::context::interrupted() {
+            self.interrupted = true;
+            halt = true;
         }
-        steps_done.store(t + 1, Ordering::Relaxed);
+        self.steps_done = t + 1;
         halt
-    };
-    std::thread::scope(|scope| {
-        let sh = &sh;
-        let handles: Vec<_> = (1..n_threads)
-            .map(|tid| scope.spawn(move || worker(sh, tid, None)))
-            .collect();
-        worker(sh, 0, Some((&mut pre, &mut post)));
-        for h in handles {
-            let _ = h.join();
-        }
-    });
-    pb.finish_and_clear();
-    let wall_s = t_wall.elapsed().as_secs_f64();
-    let done = steps_done.load(Ordering::Relaxed);
-    let t_end = done as f64 * dt;
-    let used_bins = done.div_ceil(bin_steps);
-    for b in bin_counts.iter_mut() {
-        b.truncate(used_bins);
     }
+}
 
-    // Gather per-neuron statistics by population, in chunk order.
+/// Per-neuron statistics by population (in chunk order) and the sorted raster.
+fn gather(
+    spec: &NetSpec,
+    o: &RunOptions,
+    pops: &[PopRt],
+    chunks: Vec<ChunkCell>,
+    done: usize,
+    win_step: usize,
+) -> (Vec<PopStats>, Vec<(f64, u32, u32)>) {
+    let dt = o.dt;
     let mut stats: Vec<PopStats> = vec![PopStats::default(); spec.pops.len()];
     let mut raster = Vec::new();
     let nwin = done.saturating_sub(win_step) as f64;
@@ -1121,28 +1339,7 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
         }
     }
     raster.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    Ok(RunResult {
-        names: spec.pops.iter().map(|p| p.name.clone()).collect(),
-        dt,
-        t_end,
-        duration: nsteps as f64 * dt,
-        transient: o.transient.min(t_end),
-        bin,
-        bin_counts,
-        sizes: spec.pops.iter().map(|p| p.n).collect(),
-        stats,
-        window_counts,
-        raster,
-        n_spikes,
-        n_synapses,
-        interrupted,
-        diverged,
-        wall_s,
-        build_s,
-        memory_bytes: memory,
-        threads: n_threads,
-        scheme: o.scheme,
-    })
+    (stats, raster)
 }
 
 /// Read-only (or internally synchronised) state shared by the worker threads.

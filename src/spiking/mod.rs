@@ -1,6 +1,7 @@
 //! Spiking networks: LIF populations with delta and exponential synapses, external drives,
 //! monitors, protocols and comparisons with the mean-field theory.
 
+pub mod build;
 pub mod drive;
 pub mod engine;
 pub mod model;

@@ -716,6 +716,51 @@ fn build_sonet_csr(
     })
 }
 
+impl std::fmt::Display for NetSpec {
+    /// One line per projection: its rule, efficacy, synapse and delays.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "SpikingNetwork \"{}\": {} ({:.3e} synapses)",
+            self.name,
+            self.pops
+                .iter()
+                .map(|p| format!("{} = {}", p.name, p.n))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.expected_synapses()
+        )?;
+        for pr in &self.projections {
+            let rule = match pr.rule {
+                Rule::FixedIndegree { k } => format!("fixed_indegree K = {k}"),
+                Rule::Bernoulli { p } => format!("pairwise_bernoulli p = {p}"),
+                Rule::Sonet {
+                    p,
+                    recip,
+                    conv,
+                    div,
+                    chain,
+                } => format!(
+                    "sonet p = {p}, alpha recip/conv/div/chain = {recip}/{conv}/{div}/{chain}"
+                ),
+            };
+            let syn = match pr.synapse {
+                Synapse::Delta => "delta".to_string(),
+                Synapse::Exp { tau_s } => format!("exp tau_s = {tau_s} ms"),
+            };
+            write!(
+                f,
+                "\n  {}: {rule}, j = {} mV, {syn}, delay [{}, {}] ms",
+                self.projection_name(pr),
+                self.signed_j(pr),
+                pr.delay.0,
+                pr.delay.1
+            )?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

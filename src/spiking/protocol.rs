@@ -232,6 +232,27 @@ pub struct Comparison {
     pub err_phisc: Vec<Vec<f64>>,
 }
 
+impl Comparison {
+    /// Root-mean-square of simulated − SSN per population over the points where both exist;
+    /// `None` for a population with no such point.
+    pub fn rms_ssn(&self) -> Vec<Option<f64>> {
+        rms(&self.err_ssn)
+    }
+    /// Root-mean-square of simulated − Φsc per population (as [`Comparison::rms_ssn`]).
+    pub fn rms_phisc(&self) -> Vec<Option<f64>> {
+        rms(&self.err_phisc)
+    }
+}
+
+fn rms(e: &[Vec<f64>]) -> Vec<Option<f64>> {
+    e.iter()
+        .map(|v| {
+            let f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+            (!f.is_empty()).then(|| (f.iter().map(|x| x * x).sum::<f64>() / f.len() as f64).sqrt())
+        })
+        .collect()
+}
+
 fn nearest(cands: &[Vec<f64>], sim: &[f64]) -> Option<Vec<f64>> {
     cands
         .iter()
