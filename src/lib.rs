@@ -23,3 +23,4 @@ pub mod options;
 pub mod plot;
 pub mod rate;
 pub mod spiking;
+pub mod sweep;

@@ -62,8 +62,147 @@ enum Cmd {
         /// A function, type, `Type.method`, module or topic (e.g. `units`).
         name: Option<String>,
     },
+    /// Run a sweep script (a top-level `grid` and `fn point(p)`), or one shard of it, into
+    /// an output folder; resumes where a killed run stopped. Also: `sweep status DIR`,
+    /// `sweep merge DIR`, `sweep slurm FILE ...` (see `ssnlab doc sweep`).
+    Sweep(SweepArgs),
     /// Open the REPL (the default).
     Repl,
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct SweepArgs {
+    #[command(subcommand)]
+    cmd: Option<SweepCmd>,
+    #[command(flatten)]
+    run: SweepRun,
+}
+
+#[derive(clap::Args)]
+struct SweepRun {
+    /// The sweep script.
+    file: Option<PathBuf>,
+    /// Output folder (records, manifest, merged results).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Run only shard I of N (round-robin over the point indices), e.g. 3/8.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<ssnlab::sweep::Shard>,
+    /// Arguments passed to the script as ARGS.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum SweepCmd {
+    /// Done, failed and missing points per shard.
+    Status {
+        /// The sweep's output folder.
+        dir: PathBuf,
+    },
+    /// Check completeness and write DIR/results.csv (grid order) with a JSON sidecar.
+    Merge {
+        /// The sweep's output folder.
+        dir: PathBuf,
+    },
+    /// Write a SLURM job array (one task per shard) and a merge job; --submit submits them.
+    Slurm {
+        /// The sweep script.
+        file: PathBuf,
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Array tasks (shards).
+        #[arg(long)]
+        tasks: usize,
+        /// CPUs per task (each task runs with --threads set to it).
+        #[arg(long, default_value_t = 1)]
+        cpus_per_task: usize,
+        /// Time limit per task, SLURM format (e.g. 2:00:00).
+        #[arg(long)]
+        time: Option<String>,
+        /// Partition.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Memory per task, SLURM format (e.g. 4G).
+        #[arg(long)]
+        mem: Option<String>,
+        /// Submit with sbatch and print the job ids.
+        #[arg(long)]
+        submit: bool,
+        /// Arguments passed to the script as ARGS.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn sweep_cmd(a: SweepArgs) -> Result<(), String> {
+    use ssnlab::sweep;
+    match a.cmd {
+        Some(SweepCmd::Status { dir }) => sweep::status(&dir).map(|s| print!("{s}")),
+        Some(SweepCmd::Merge { dir }) => sweep::merge(&dir).map(|s| println!("{s}")),
+        Some(SweepCmd::Slurm {
+            file,
+            out,
+            tasks,
+            cpus_per_task,
+            time,
+            partition,
+            mem,
+            submit,
+            args,
+        }) => {
+            let o = sweep::SlurmOpts {
+                tasks,
+                cpus_per_task,
+                time,
+                partition,
+                mem,
+            };
+            let (sf, mf) = sweep::slurm_scripts(&file, &out, &o, &args)?;
+            println!("wrote {} and {}", sf.display(), mf.display());
+            if submit {
+                let (array, merge) = sweep::submit(&sf, &mf)?;
+                println!("submitted array job {array} and merge job {merge} (afterok:{array})");
+            }
+            Ok(())
+        }
+        None => {
+            let r = a.run;
+            let file = r
+                .file
+                .ok_or("usage: ssnlab sweep FILE.rhai --out DIR [--shard I/N] [ARGS...]")?;
+            let out = r
+                .out
+                .ok_or("ssnlab sweep needs --out DIR (the results folder)")?;
+            ssnlab::numerics::context::install_handler();
+            let shard = r.shard.unwrap_or(sweep::Shard::ALL);
+            let s = sweep::run(&file, &out, shard, &r.args)?;
+            eprintln!(
+                "shard {}/{}: {} points computed, {} already done, {} failed, {:.1} s",
+                shard.i,
+                shard.n,
+                s.computed,
+                s.skipped,
+                s.failed.len(),
+                s.wall_s
+            );
+            if s.failed.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} points failed: {}",
+                    s.failed.len(),
+                    s.failed
+                        .iter()
+                        .map(|(i, _)| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -126,6 +265,7 @@ fn main() -> ExitCode {
             };
             sandboxed.and_then(|()| ssnlab::script::run_file(&file, &args))
         }
+        Some(Cmd::Sweep(a)) => sweep_cmd(a),
         Some(Cmd::Check { file }) => {
             ssnlab::script::check_file(&file).map(|_| println!("{}: ok", file.display()))
         }

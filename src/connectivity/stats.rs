@@ -227,6 +227,33 @@ pub fn block_stats(sizes: &[usize], get: impl Fn(usize, usize) -> f64 + Sync) ->
                 .collect()
         })
         .collect();
+    let (conv_cov, div_cov, chain_cov) =
+        motif_covariances(&lab, &nf, &rows, &acc.col, &var, &recip_cov);
+    BlockStats {
+        sizes: sizes.to_vec(),
+        mean,
+        var,
+        recip_cov,
+        conv_cov,
+        div_cov,
+        chain_cov,
+    }
+}
+
+/// Convergent, divergent and chain covariances from the centred row sums `rows[i][β]`, the
+/// centred column sums `col[j * P + α]`, the block variances and reciprocal covariances,
+/// after removing the variance (conv, div) and reciprocal (chain) terms.
+#[allow(clippy::type_complexity)]
+fn motif_covariances(
+    lab: &[usize],
+    nf: &[f64],
+    rows: &[Vec<f64>],
+    col: &[f64],
+    var: &[Vec<f64>],
+    recip_cov: &[Vec<f64>],
+) -> (Vec<Vec<Vec<f64>>>, Vec<Vec<Vec<f64>>>, Vec<Vec<Vec<f64>>>) {
+    let p = nf.len();
+    let n = lab.len();
     let mut conv_cov = vec![vec![vec![0.0; p]; p]; p];
     let mut div_cov = vec![vec![vec![0.0; p]; p]; p];
     let mut chain_cov = vec![vec![vec![0.0; p]; p]; p];
@@ -252,7 +279,7 @@ pub fn block_stats(sizes: &[usize], get: impl Fn(usize, usize) -> f64 + Sync) ->
                 // divergent: columns j ∈ b (here index roles: shared pre = a)
                 let (mut s, mut m) = (0.0f64, 0.0f64);
                 for j in (0..n).filter(|&j| lab[j] == a) {
-                    s += acc.col[j * p + b] * acc.col[j * p + c];
+                    s += col[j * p + b] * col[j * p + c];
                     m += 1.0;
                 }
                 let (nb, nc) = (others(b, a), others(c, a));
@@ -266,7 +293,7 @@ pub fn block_stats(sizes: &[usize], get: impl Fn(usize, usize) -> f64 + Sync) ->
                 // chain k (γ) → j (β) → i (α): column sum of j over α times row sum over γ
                 let (mut s, mut m) = (0.0f64, 0.0f64);
                 for j in (0..n).filter(|&j| lab[j] == b) {
-                    s += acc.col[j * p + a] * rows[j][c];
+                    s += col[j * p + a] * rows[j][c];
                     m += 1.0;
                 }
                 let (na, nc) = (others(a, b), others(c, b));
@@ -280,15 +307,7 @@ pub fn block_stats(sizes: &[usize], get: impl Fn(usize, usize) -> f64 + Sync) ->
             }
         }
     }
-    BlockStats {
-        sizes: sizes.to_vec(),
-        mean,
-        var,
-        recip_cov,
-        conv_cov,
-        div_cov,
-        chain_cov,
-    }
+    (conv_cov, div_cov, chain_cov)
 }
 
 fn add(mut x: Vec<f64>, y: Vec<f64>) -> Vec<f64> {

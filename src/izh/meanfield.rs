@@ -411,155 +411,22 @@ impl IzhMeanField {
         let x0 = self
             .newton(x0, &self.i_ext)
             .ok_or_else(|| Error::numerical("continuation: no steady state near the start"))?;
-        let scale = self.scales();
-        let lam_scale = 1.0;
-        let d = self.dim();
-        // Scaled unknowns z = (x / scale, λ / lam_scale).
-        let to_z = |x: &[f64], lam: f64| -> DVector<f64> {
-            let mut z = DVector::zeros(d + 1);
-            for m in 0..d {
-                z[m] = x[m] / scale[m];
-            }
-            z[d] = lam / lam_scale;
-            z
-        };
-        let from_z = |z: &DVector<f64>| -> (Vec<f64>, f64) {
-            ((0..d).map(|m| z[m] * scale[m]).collect(), z[d] * lam_scale)
-        };
-        let inputs = |lam: f64| -> Vec<f64> {
-            let mut i = self.i_ext.clone();
-            i[p] = lam;
-            i
-        };
-        // F(z) and its (d x (d+1)) Jacobian in scaled variables.
-        let f_and_jac = |z: &DVector<f64>| -> (DVector<f64>, DMatrix<f64>) {
-            let (x, lam) = from_z(z);
-            let i = inputs(lam);
-            let mut f = vec![0.0; d];
-            self.rhs_with(&x, &i, &mut f);
-            let jx = self.jacobian(&x, &i);
-            let mut jac = DMatrix::zeros(d, d + 1);
-            for r in 0..d {
-                for m in 0..d {
-                    jac[(r, m)] = jx[(r, m)] * scale[m];
-                }
-            }
-            let h = 1e-4;
-            let (mut fp, mut fm) = (vec![0.0; d], vec![0.0; d]);
-            self.rhs_with(&x, &inputs(lam + h), &mut fp);
-            self.rhs_with(&x, &inputs(lam - h), &mut fm);
-            for r in 0..d {
-                jac[(r, d)] = (fp[r] - fm[r]) / (2.0 * h) * lam_scale;
-            }
-            (DVector::from_vec(f), jac)
-        };
-        let tangent = |jac: &DMatrix<f64>, prev: &DVector<f64>| -> Option<DVector<f64>> {
-            let mut a = DMatrix::zeros(d + 1, d + 1);
-            a.view_mut((0, 0), (d, d + 1)).copy_from(jac);
-            for m in 0..=d {
-                a[(d, m)] = prev[m];
-            }
-            let mut rhs = DVector::zeros(d + 1);
-            rhs[d] = 1.0;
-            let t = a.lu().solve(&rhs)?;
-            let n = t.norm();
-            (n > 0.0 && n.is_finite()).then(|| t / n)
+        let arc = Arclength {
+            m: self,
+            pop: p,
+            scale: self.scales(),
+            d: self.dim(),
         };
         let mut halves: Vec<Vec<BranchPoint>> = Vec::new();
         let mut truncated: Vec<String> = Vec::new();
         for dir in [1.0, -1.0] {
-            let mut z = to_z(&x0, lam0);
-            let mut t = DVector::zeros(d + 1);
-            t[d] = dir;
-            let (_, jac) = f_and_jac(&z);
-            t = tangent(&jac, &t)
-                .ok_or_else(|| Error::numerical("continuation: singular start"))?;
-            if t[d] * dir < 0.0 {
-                t = -t;
-            }
-            let mut h = c.step;
-            let mut pts = Vec::new();
-            let side = if dir > 0.0 { "forward" } else { "backward" };
-            let mut stop = Some(format!(
-                "{side}: max_points = {} reached before the branch left the range",
-                c.max_points
-            ));
-            while pts.len() < c.max_points / 2 {
-                if crate::numerics::context::interrupted() {
-                    stop = Some(format!("{side}: interrupted (Ctrl-C)"));
-                    break;
-                }
-                // predictor
-                let zp = &z + &t * h;
-                let mut zn = zp.clone();
-                let mut ok = false;
-                for _ in 0..12 {
-                    let (f, jac) = f_and_jac(&zn);
-                    let mut a = DMatrix::zeros(d + 1, d + 1);
-                    a.view_mut((0, 0), (d, d + 1)).copy_from(&jac);
-                    for m in 0..=d {
-                        a[(d, m)] = t[m];
-                    }
-                    let mut rhs = DVector::zeros(d + 1);
-                    rhs.rows_mut(0, d).copy_from(&f);
-                    rhs[d] = t.dot(&(&zn - &zp));
-                    let Some(dz) = a.lu().solve(&rhs) else { break };
-                    zn -= &dz;
-                    if dz.norm() < 1e-10 {
-                        ok = true;
-                        break;
-                    }
-                }
-                if !ok || zn.iter().any(|v| !v.is_finite()) || zn[0] < 0.0 {
-                    h *= 0.5;
-                    if h < 1e-8 && ok && zn[0] < 0.0 {
-                        // The branch reaches zero rate: its physical end, not a truncation.
-                        stop = None;
-                        break;
-                    }
-                    if h < 1e-8 {
-                        stop = Some(format!(
-                            "{side}: the corrector failed down to the step floor 1e-8 at I = {:.6} pA",
-                            from_z(&z).1
-                        ));
-                        break;
-                    }
-                    continue;
-                }
-                let (_, jac) = f_and_jac(&zn);
-                let Some(mut tn) = tangent(&jac, &t) else {
-                    stop = Some(format!(
-                        "{side}: singular tangent at I = {:.6} pA",
-                        from_z(&zn).1
-                    ));
-                    break;
-                };
-                if tn.dot(&t) < 0.0 {
-                    tn = -tn;
-                }
-                z = zn;
-                t = tn;
-                let (x, lam) = from_z(&z);
-                let eig = self.eigenvalues(&x, &inputs(lam));
-                let stable = eig.iter().all(|e| e.0 < 0.0);
-                pts.push(BranchPoint {
-                    param: lam,
-                    x,
-                    eig,
-                    stable,
-                });
-                if lam < c.range.0 || lam > c.range.1 {
-                    stop = None;
-                    break;
-                }
-                h = (h * 1.3).min(c.step);
-            }
+            let (pts, stop) = arc.trace(&x0, lam0, dir, c)?;
             truncated.extend(stop);
             halves.push(pts);
         }
         // Join: reversed backward half, the start, the forward half.
         let mut points: Vec<BranchPoint> = halves[1].iter().rev().cloned().collect();
-        let i0 = inputs(lam0);
+        let i0 = arc.inputs(lam0);
         let eig0 = self.eigenvalues(&x0, &i0);
         points.push(BranchPoint {
             param: lam0,
@@ -574,6 +441,214 @@ impl IzhMeanField {
             special,
             truncated,
         })
+    }
+}
+
+/// Pseudo-arclength continuation in the input current of one population, in scaled unknowns
+/// z = (x / scale, λ).
+struct Arclength<'a> {
+    m: &'a IzhMeanField,
+    pop: usize,
+    scale: Vec<f64>,
+    d: usize,
+}
+
+impl Arclength<'_> {
+    fn scaled(&self, x: &[f64], lam: f64) -> DVector<f64> {
+        let mut z = DVector::zeros(self.d + 1);
+        for m in 0..self.d {
+            z[m] = x[m] / self.scale[m];
+        }
+        z[self.d] = lam;
+        z
+    }
+
+    fn unscale(&self, z: &DVector<f64>) -> (Vec<f64>, f64) {
+        (
+            (0..self.d).map(|m| z[m] * self.scale[m]).collect(),
+            z[self.d],
+        )
+    }
+
+    fn inputs(&self, lam: f64) -> Vec<f64> {
+        let mut i = self.m.i_ext.clone();
+        i[self.pop] = lam;
+        i
+    }
+
+    /// F(z) and its d × (d + 1) Jacobian in scaled variables (the λ column by central
+    /// differences).
+    fn f_and_jac(&self, z: &DVector<f64>) -> (DVector<f64>, DMatrix<f64>) {
+        let d = self.d;
+        let (x, lam) = self.unscale(z);
+        let i = self.inputs(lam);
+        let mut f = vec![0.0; d];
+        self.m.rhs_with(&x, &i, &mut f);
+        let jx = self.m.jacobian(&x, &i);
+        let mut jac = DMatrix::zeros(d, d + 1);
+        for r in 0..d {
+            for m in 0..d {
+                jac[(r, m)] = jx[(r, m)] * self.scale[m];
+            }
+        }
+        let h = 1e-4;
+        let (mut fp, mut fm) = (vec![0.0; d], vec![0.0; d]);
+        self.m.rhs_with(&x, &self.inputs(lam + h), &mut fp);
+        self.m.rhs_with(&x, &self.inputs(lam - h), &mut fm);
+        for r in 0..d {
+            jac[(r, d)] = (fp[r] - fm[r]) / (2.0 * h);
+        }
+        (DVector::from_vec(f), jac)
+    }
+
+    /// The unit tangent of the branch, oriented by the previous tangent.
+    fn tangent(&self, jac: &DMatrix<f64>, prev: &DVector<f64>) -> Option<DVector<f64>> {
+        let d = self.d;
+        let mut a = DMatrix::zeros(d + 1, d + 1);
+        a.view_mut((0, 0), (d, d + 1)).copy_from(jac);
+        for m in 0..=d {
+            a[(d, m)] = prev[m];
+        }
+        let mut rhs = DVector::zeros(d + 1);
+        rhs[d] = 1.0;
+        let t = a.lu().solve(&rhs)?;
+        let n = t.norm();
+        (n > 0.0 && n.is_finite()).then(|| t / n)
+    }
+
+    /// Newton corrector on the hyperplane through the predictor `zp` normal to `t`.
+    fn correct(&self, zp: &DVector<f64>, t: &DVector<f64>) -> (DVector<f64>, bool) {
+        let d = self.d;
+        let mut zn = zp.clone();
+        for _ in 0..12 {
+            let (f, jac) = self.f_and_jac(&zn);
+            let mut a = DMatrix::zeros(d + 1, d + 1);
+            a.view_mut((0, 0), (d, d + 1)).copy_from(&jac);
+            for m in 0..=d {
+                a[(d, m)] = t[m];
+            }
+            let mut rhs = DVector::zeros(d + 1);
+            rhs.rows_mut(0, d).copy_from(&f);
+            rhs[d] = t.dot(&(&zn - zp));
+            let Some(dz) = a.lu().solve(&rhs) else { break };
+            zn -= &dz;
+            if dz.norm() < 1e-10 {
+                return (zn, true);
+            }
+        }
+        (zn, false)
+    }
+
+    /// One half-branch from (x0, λ0) in direction `dir`; the reason it stopped early (none
+    /// when it left the range or reached zero rate).
+    fn trace(
+        &self,
+        x0: &[f64],
+        lam0: f64,
+        dir: f64,
+        c: &Continuation,
+    ) -> Result<(Vec<BranchPoint>, Option<String>)> {
+        let ctx = crate::numerics::context::RunContext::current();
+        let d = self.d;
+        let mut z = self.scaled(x0, lam0);
+        let mut t = DVector::zeros(d + 1);
+        t[d] = dir;
+        let (_, jac) = self.f_and_jac(&z);
+        t = self
+            .tangent(&jac, &t)
+            .ok_or_else(|| Error::numerical("continuation: singular start"))?;
+        if t[d] * dir < 0.0 {
+            t = -t;
+        }
+        let mut h = c.step;
+        let mut pts = Vec::new();
+        let side = if dir > 0.0 { "forward" } else { "backward" };
+        let mut stop = Some(format!(
+            "{side}: max_points = {} reached before the branch left the range",
+            c.max_points
+        ));
+        while pts.len() < c.max_points / 2 {
+            if ctx.interrupted() {
+                stop = Some(format!("{side}: interrupted (Ctrl-C)"));
+                break;
+            }
+            let zp = &z + &t * h;
+            let (zn, ok) = self.correct(&zp, &t);
+            if !ok || zn.iter().any(|v| !v.is_finite()) || zn[0] < 0.0 {
+                h *= 0.5;
+                if h < 1e-8 && ok && zn[0] < 0.0 {
+                    // The branch reaches zero rate: its physical end, not a truncation.
+                    stop = None;
+                    break;
+                }
+                if h < 1e-8 {
+                    stop = Some(format!(
+                        "{side}: the corrector failed down to the step floor 1e-8 at I = {:.6} pA",
+                        self.unscale(&z).1
+                    ));
+                    break;
+                }
+                continue;
+            }
+            let (_, jac) = self.f_and_jac(&zn);
+            let Some(mut tn) = self.tangent(&jac, &t) else {
+                stop = Some(format!(
+                    "{side}: singular tangent at I = {:.6} pA",
+                    self.unscale(&zn).1
+                ));
+                break;
+            };
+            if tn.dot(&t) < 0.0 {
+                tn = -tn;
+            }
+            z = zn;
+            t = tn;
+            let (x, lam) = self.unscale(&z);
+            let eig = self.m.eigenvalues(&x, &self.inputs(lam));
+            let stable = eig.iter().all(|e| e.0 < 0.0);
+            pts.push(BranchPoint {
+                param: lam,
+                x,
+                eig,
+                stable,
+            });
+            if lam < c.range.0 || lam > c.range.1 {
+                stop = None;
+                break;
+            }
+            h = (h * 1.3).min(c.step);
+        }
+        Ok((pts, stop))
+    }
+}
+
+crate::options! {
+    /// Options of `IzhMeanField.resonance`.
+    pub struct ResonanceOpts {
+        /// drive frequencies (required)
+        freqs: Vec<crate::options::Num> = Vec::new(), "Hz";
+        /// population that receives the drive
+        pop: crate::options::Count = crate::options::Count(0), "";
+        /// drive amplitude A
+        amplitude: crate::options::Num = crate::options::Num(1.0), "pA";
+        /// time before the measurement, from the steady state
+        transient: crate::options::Num = crate::options::Num(500.0), "ms";
+        /// measurement window (rounded up to whole periods)
+        window: crate::options::Num = crate::options::Num(1000.0), "ms";
+    }
+}
+
+impl ResonanceOpts {
+    /// The frequencies (Hz), checked non-empty.
+    pub fn freqs(&self) -> Result<Vec<f64>> {
+        if self.freqs.is_empty() {
+            return Err(Error::param(
+                "freqs",
+                "[]",
+                "is required: the drive frequencies (Hz)",
+            ));
+        }
+        Ok(self.freqs.iter().map(|f| f.0).collect())
     }
 }
 

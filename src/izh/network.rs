@@ -223,6 +223,7 @@ pub fn thresholds(pop: &IzhPop, n: usize, how: &Thresholds, seed: u64) -> Result
 
 /// Simulates the all-to-all network of `pops` with weights `j[post][pre]`.
 pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunResult> {
+    let ctx = crate::numerics::context::RunContext::current();
     let nsteps = check_run(pops, j, o)?;
     let p = pops.len();
     let dt = o.dt;
@@ -236,7 +237,7 @@ pub fn run(pops: &[IzhPop], j: &[Vec<f64>], o: &IzhRunOptions) -> Result<IzhRunR
     let mut t_end = 0.0;
     let mut termination = Termination::Finished;
     for step in 0..nsteps {
-        if step % 1000 == 0 && crate::numerics::context::interrupted() {
+        if step % 1000 == 0 && ctx.interrupted() {
             termination = Termination::Interrupted { t: t_end };
             break;
         }
@@ -402,7 +403,13 @@ impl State {
         };
         let psa: Vec<Vec<f64>> =
             o.n.iter()
-                .map(|&n| if sparse.is_some() { vec![0.0; n] } else { Vec::new() })
+                .map(|&n| {
+                    if sparse.is_some() {
+                        vec![0.0; n]
+                    } else {
+                        Vec::new()
+                    }
+                })
                 .collect();
         Ok(State {
             theta,
@@ -438,7 +445,11 @@ impl State {
             for i in 0..vk.len() {
                 let x = vk[i];
                 let (ga, gg) = (q.g_ampa * sak[i], q.g_gaba * sgk[i]);
-                let u = if o.global_u { self.u_glob[k] } else { self.u_n[k][i] };
+                let u = if o.global_u {
+                    self.u_glob[k]
+                } else {
+                    self.u_n[k][i]
+                };
                 let mut y = x + inv_c
                     * (kk * (x - vr) * (x - th[i]) - u
                         + i_ext
@@ -502,10 +513,9 @@ impl State {
             self.psa[k].iter_mut().for_each(|x| *x *= da);
             self.psg[k].iter_mut().for_each(|x| *x *= dg);
         }
-        let p = pops.len();
-        for m in 0..p {
-            for k in 0..p {
-                let Some(c) = &csr[m][k] else { continue };
+        for (m, row) in csr.iter().enumerate() {
+            for (k, c) in row.iter().enumerate() {
+                let Some(c) = c else { continue };
                 let gate = if pops[m].excitatory {
                     &mut self.psa[k]
                 } else {

@@ -119,6 +119,7 @@ fn initial(base: &MotifMeanField, free: &[Free]) -> Vec<f64> {
 /// Fits the free parameters of `base` so that its mean-field fixed point has the target
 /// rates and rate variances.
 pub fn fit(base: &MotifMeanField, free: &[Free], t: &Targets) -> Result<FitResult> {
+    let ctx = crate::numerics::context::RunContext::current();
     let p = base.net.sizes.len();
     if free.is_empty() {
         return Err(Error::param(
@@ -183,7 +184,7 @@ pub fn fit(base: &MotifMeanField, free: &[Free], t: &Targets) -> Result<FitResul
     let k = th.len();
     while it < 200 && c > 1e-18 {
         it += 1;
-        crate::numerics::context::check()?;
+        ctx.check()?;
         let mut jac = DMatrix::zeros(r.len(), k);
         for col in 0..k {
             let h = 1e-6 * (1.0 + th[col].abs());

@@ -96,15 +96,51 @@ fn pop_state(x: &[f64], r: &[f64], lab: &[usize], p: usize, a: Option<&[f64]>) -
     st
 }
 
-/// Simulates the network `w` with nonlinearities per population (one for all allowed) and
-/// inputs `input(t)` per population.
-pub fn simulate(
-    w: &WeightMatrix,
-    phi: &[Phi],
-    input: &(dyn Fn(f64) -> Vec<f64> + Sync),
-    o: &RateOptions,
-) -> Result<RateRun> {
-    let t0 = std::time::Instant::now();
+/// Means of x and of the rates over population q (in neuron order, as recorded).
+fn pop_means(x: &[f64], r: &[f64], lab: &[usize], q: usize) -> (f64, f64) {
+    let (mut sx, mut sr, mut c) = (0.0, 0.0, 0.0);
+    for (i, _) in lab.iter().enumerate().filter(|(_, l)| **l == q) {
+        sx += x[i];
+        sr += r[i];
+        c += 1.0;
+    }
+    (sx / c, sr / c)
+}
+
+impl PopState {
+    fn fields_mut(&mut self) -> [&mut Vec<f64>; 6] {
+        [
+            &mut self.m,
+            &mut self.s,
+            &mut self.delta,
+            &mut self.var,
+            &mut self.rate,
+            &mut self.rate_var,
+        ]
+    }
+
+    /// Adds `o` field by field (for averages over steps).
+    fn add(&mut self, o: &PopState) {
+        let src = [&o.m, &o.s, &o.delta, &o.var, &o.rate, &o.rate_var];
+        for (u, v) in self.fields_mut().into_iter().zip(src) {
+            for (y, z) in u.iter_mut().zip(v) {
+                *y += z;
+            }
+        }
+    }
+
+    /// Divides every field by c.
+    fn divide(&mut self, c: f64) {
+        for u in self.fields_mut() {
+            for y in u.iter_mut() {
+                *y /= c;
+            }
+        }
+    }
+}
+
+/// Checks the options of a simulation: the nonlinearity per population and the initial state.
+fn check(w: &WeightMatrix, phi: &[Phi], o: &RateOptions) -> Result<(Vec<Phi>, Vec<f64>)> {
     let p = w.sizes.len();
     let phi: Vec<Phi> = if phi.len() == 1 {
         vec![phi[0]; p]
@@ -131,9 +167,8 @@ pub fn simulate(
     if !(o.duration > 0.0 && o.duration.is_finite()) {
         return Err(Error::param("duration", o.duration, "must be > 0"));
     }
-    let lab = crate::connectivity::field::labels(&w.sizes);
-    let n = lab.len();
-    let mut x = match &o.x0 {
+    let n: usize = w.sizes.iter().sum();
+    let x = match &o.x0 {
         Some(v) if v.len() == n => v.clone(),
         Some(v) => {
             return Err(Error::param(
@@ -144,6 +179,23 @@ pub fn simulate(
         }
         None => vec![0.0; n],
     };
+    Ok((phi, x))
+}
+
+/// Simulates the network `w` with nonlinearities per population (one for all allowed) and
+/// inputs `input(t)` per population.
+pub fn simulate(
+    w: &WeightMatrix,
+    phi: &[Phi],
+    input: &(dyn Fn(f64) -> Vec<f64> + Sync),
+    o: &RateOptions,
+) -> Result<RateRun> {
+    let ctx = crate::numerics::context::RunContext::current();
+    let t0 = std::time::Instant::now();
+    let p = w.sizes.len();
+    let (phi, mut x) = check(w, phi, o)?;
+    let lab = crate::connectivity::field::labels(&w.sizes);
+    let n = lab.len();
     let a = w.factors.as_ref().map(|f| f.a.as_slice());
     let steps = (o.duration / o.dt).round().max(1.0) as usize;
     let every = o.every.max(1);
@@ -171,19 +223,9 @@ pub fn simulate(
     let record = |run: &mut RateRun, t: f64, x: &[f64], r: &Array1<f64>| {
         run.t.push(t);
         for q in 0..p {
-            let idx = lab
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| **l == q)
-                .map(|(i, _)| i);
-            let (mut sx, mut sr, mut c) = (0.0, 0.0, 0.0);
-            for i in idx {
-                sx += x[i];
-                sr += r[i];
-                c += 1.0;
-            }
-            run.m[q].push(sx / c);
-            run.rate[q].push(sr / c);
+            let (mx, mr) = pop_means(x, r.as_slice().unwrap_or(&[]), &lab, q);
+            run.m[q].push(mx);
+            run.rate[q].push(mr);
         }
     };
     record(&mut run, 0.0, &x, &r);
@@ -213,23 +255,12 @@ pub fn simulate(
             acc = Some(match acc {
                 None => (st, 1.0),
                 Some((mut s0, c)) => {
-                    for (u, v) in [
-                        (&mut s0.m, &st.m),
-                        (&mut s0.s, &st.s),
-                        (&mut s0.delta, &st.delta),
-                        (&mut s0.var, &st.var),
-                        (&mut s0.rate, &st.rate),
-                        (&mut s0.rate_var, &st.rate_var),
-                    ] {
-                        for (y, z) in u.iter_mut().zip(v) {
-                            *y += z;
-                        }
-                    }
+                    s0.add(&st);
                     (s0, c + 1.0)
                 }
             });
         }
-        if step % 64 == 0 && crate::numerics::context::interrupted() {
+        if step % 64 == 0 && ctx.interrupted() {
             run.termination = Termination::Interrupted { t: t + o.dt };
             break;
         }
@@ -237,18 +268,7 @@ pub fn simulate(
     let rv: Vec<f64> = r.to_vec();
     run.last = match acc {
         Some((mut s, c)) if !run.diverged() => {
-            for u in [
-                &mut s.m,
-                &mut s.s,
-                &mut s.delta,
-                &mut s.var,
-                &mut s.rate,
-                &mut s.rate_var,
-            ] {
-                for y in u.iter_mut() {
-                    *y /= c;
-                }
-            }
+            s.divide(c);
             s
         }
         _ => pop_state(&x, &rv, &lab, p, a),

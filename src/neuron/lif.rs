@@ -413,6 +413,7 @@ impl Lif {
     /// simulation with the exact Ornstein–Uhlenbeck update of V (dt, duration in ms).
     /// Returns (rate in Hz, standard error of the mean over neurons).
     pub fn simulate_rate(&self, mu: f64, sigma: f64, opts: &FiSimOptions) -> Result<(f64, f64)> {
+        let ctx = crate::numerics::context::RunContext::current();
         Self::check(mu, sigma)?;
         opts.validate()?;
         let dt = opts.dt * 1e-3;
@@ -435,7 +436,7 @@ impl Lif {
                 let mut count = 0u64;
                 for step in 0..warm + steps {
                     if step % 65536 == 0 {
-                        crate::numerics::context::check()?;
+                        ctx.check()?;
                     }
                     if hold > 0 {
                         hold -= 1;

@@ -482,6 +482,7 @@ pub fn fit_grid(
     v_reset: f64,
     t_ref: f64,
 ) -> Result<Vec<Vec<PowerLawFit>>> {
+    let ctx = crate::numerics::context::RunContext::current();
     use rayon::prelude::*;
     taus.par_iter()
         .map(|&tau| {
@@ -489,7 +490,7 @@ pub fn fit_grid(
             sigmas
                 .iter()
                 .map(|&s| {
-                    crate::numerics::context::check()?;
+                    ctx.check()?;
                     fit_lif(&lif, s, (-50.0, 150.0, 0.5), 10.0)
                 })
                 .collect()

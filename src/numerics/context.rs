@@ -1,64 +1,142 @@
-//! Cooperative cancellation (Ctrl-C) and progress reporting for long native work.
+//! Cooperative cancellation and progress reporting for long native work, through a
+//! [`RunContext`] handed to each long computation.
 //!
-//! A SIGINT handler sets a global flag; hot loops call [`check`] every so often and stop with
-//! [`Error::Interrupted`]. The Rhai engine polls the same flag, so a runaway script stops too.
+//! A `RunContext` is a cheap handle to a cancellation token. The process context
+//! ([`RunContext::process`]) is the one the Ctrl-C handler sets; a host that runs several
+//! sessions (a notebook kernel interrupted by a control message, a sweep worker) makes its
+//! own with [`RunContext::new`] and installs it for the calls it makes with
+//! [`RunContext::scoped`]. Domain functions take the context once, when they start
+//! ([`RunContext::current`], or a field of their options), and poll that handle in their hot
+//! loops, also from pool threads, so cancellation never depends on which thread runs a loop.
 
 use crate::error::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static QUIET: AtomicBool = AtomicBool::new(false);
 
-/// Installs the Ctrl-C handler (idempotent; failures are ignored, for example in tests).
-pub fn install_handler() {
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+/// A cancellation token and progress policy for long computations (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct RunContext {
+    cancel: Arc<AtomicBool>,
 }
 
-/// True once Ctrl-C was pressed and not yet [`reset`].
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::Relaxed)
+thread_local! {
+    static CURRENT: RefCell<Option<RunContext>> = const { RefCell::new(None) };
 }
 
-/// Returns `Err(Error::Interrupted)` if Ctrl-C was pressed.
-#[inline]
-pub fn check() -> Result<()> {
-    if interrupted() {
-        Err(Error::Interrupted)
-    } else {
-        Ok(())
+impl Default for RunContext {
+    /// The context installed on this thread ([`RunContext::current`]).
+    fn default() -> Self {
+        RunContext::current()
     }
 }
 
-/// Clears the interrupt flag (the REPL does this before each statement).
-pub fn reset() {
-    INTERRUPTED.store(false, Ordering::SeqCst);
+impl RunContext {
+    /// A fresh context, not connected to Ctrl-C.
+    pub fn new() -> Self {
+        RunContext {
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The process context, which the Ctrl-C handler cancels.
+    pub fn process() -> Self {
+        static PROCESS: OnceLock<RunContext> = OnceLock::new();
+        PROCESS.get_or_init(RunContext::new).clone()
+    }
+
+    /// The context installed on this thread by [`RunContext::scoped`], else the process one.
+    pub fn current() -> Self {
+        CURRENT
+            .with(|c| c.borrow().clone())
+            .unwrap_or_else(RunContext::process)
+    }
+
+    /// Runs `f` with this context installed on the current thread.
+    pub fn scoped<R>(&self, f: impl FnOnce() -> R) -> R {
+        let prev = CURRENT.with(|c| c.replace(Some(self.clone())));
+        struct Restore(Option<RunContext>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let prev = self.0.take();
+                CURRENT.with(|c| *c.borrow_mut() = prev);
+            }
+        }
+        let _restore = Restore(prev);
+        f()
+    }
+
+    /// True once cancellation was requested and not yet [`RunContext::reset`].
+    #[inline]
+    pub fn interrupted(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// `Err(Error::Interrupted)` once cancellation was requested.
+    #[inline]
+    pub fn check(&self) -> Result<()> {
+        if self.interrupted() {
+            Err(Error::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Requests cancellation (what Ctrl-C does to the process context).
+    pub fn request(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// Clears a cancellation request (a REPL or kernel does this before each statement).
+    pub fn reset(&self) {
+        self.cancel.store(false, Ordering::SeqCst);
+    }
+
+    /// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`.
+    pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
+        if QUIET.load(Ordering::Relaxed) || !std::io::stderr().is_terminal() {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::new(len);
+        pb.set_style(
+            ProgressStyle::with_template("{msg:>12} [{bar:30}] {percent:>3}% eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        pb.set_message(what.to_string());
+        pb
+    }
 }
 
-/// Sets the flag, as Ctrl-C would (used by tests).
+/// Installs the Ctrl-C handler, which cancels the process context (idempotent; failures are
+/// ignored, for example in tests).
+pub fn install_handler() {
+    let ctx = RunContext::process();
+    let _ = ctrlc::set_handler(move || ctx.request());
+}
+
+/// True once the current context was cancelled (see [`RunContext::current`]).
+pub fn interrupted() -> bool {
+    RunContext::current().interrupted()
+}
+
+/// Clears the current context's cancellation request.
+pub fn reset() {
+    RunContext::current().reset();
+}
+
+/// Cancels the current context, as Ctrl-C would (used by tests).
 pub fn request() {
-    INTERRUPTED.store(true, Ordering::SeqCst);
+    RunContext::current().request();
 }
 
 /// Suppresses progress bars even on a terminal (`--quiet`).
 pub fn set_quiet(q: bool) {
     QUIET.store(q, Ordering::SeqCst);
-}
-
-/// A progress bar on stderr that is hidden when stderr is not a terminal.
-pub fn progress(len: u64, what: &str) -> ProgressBar {
-    if QUIET.load(Ordering::Relaxed) || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::new(len);
-    pb.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:30}] {percent:>3}% eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    pb.set_message(what.to_string());
-    pb
 }
 
 /// The number of worker threads this process should use, in order of precedence:

@@ -5,8 +5,6 @@
 //! model's own bound calls runaway), or [`Termination::Interrupted`] at a time (Ctrl-C). A
 //! diverged or interrupted run keeps everything it recorded, its last state included.
 
-use super::context;
-
 /// The integration scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -125,6 +123,7 @@ pub fn integrate(
     mut project: impl FnMut(&mut [f64]),
     mut diverged: impl FnMut(&[f64]) -> bool,
 ) -> crate::error::Result<Trajectory> {
+    let ctx = crate::numerics::context::RunContext::current();
     spec.check(x0.len())?;
     let d = x0.len();
     let dt = spec.dt;
@@ -139,7 +138,7 @@ pub fn integrate(
     xs.push(x.clone());
     for step in 0..spec.steps {
         let t = step as f64 * dt;
-        if context::interrupted() {
+        if ctx.interrupted() {
             return Ok(Trajectory {
                 t: ts,
                 x: xs,

@@ -288,6 +288,7 @@ impl LifNetwork {
     /// log-spaced rates up to `nu_max` Hz, and each sign change is refined with Brent's method.
     /// Roots closer than the grid spacing can be missed (the scan is not a certificate).
     pub fn phisc(&self, mu_e: f64, mu_i: f64, nu_max: f64, grid: usize) -> Result<Vec<[f64; 2]>> {
+        let ctx = crate::numerics::context::RunContext::current();
         self.validate()?;
         let le = self.neuron(0)?;
         let li = self.neuron(1)?;
@@ -320,7 +321,7 @@ impl LifNetwork {
             out.push([0.0, solve_i(0.0)]);
         }
         for k in 1..xs.len() {
-            crate::numerics::context::check()?;
+            ctx.check()?;
             if vals[k] == 0.0 || (vals[k - 1] != 0.0 && (vals[k - 1] > 0.0) != (vals[k] > 0.0)) {
                 let x = if vals[k] == 0.0 {
                     xs[k]

@@ -143,6 +143,7 @@ pub fn interior_max(y: &[f64]) -> Option<usize> {
 
 /// Computes the [`Response`] of an SSN along the ray μ_I = r μ_E.
 pub fn response(net: &Ssn, r: f64, mu: &[f64]) -> Result<Response> {
+    let ctx = crate::numerics::context::RunContext::current();
     if !net.is_ei() {
         return Err(Error::param(
             "network",
@@ -153,7 +154,7 @@ pub fn response(net: &Ssn, r: f64, mu: &[f64]) -> Result<Response> {
     let sets: Vec<SteadyStates> = mu
         .par_iter()
         .map(|&m| {
-            crate::numerics::context::check()?;
+            ctx.check()?;
             net.steady_states(&[m, r * m], Some(&[1.0, r]))
         })
         .collect::<Result<_>>()?;
@@ -529,16 +530,17 @@ pub fn regime_map(
     ys: &[f64],
     make: &CellBuilder<'_>,
 ) -> Result<RegimeMap> {
+    let ctx = crate::numerics::context::RunContext::current();
     let n_cells = xs.len() as f64 * ys.len() as f64;
     crate::numerics::memory::reserve(
         &format!("a regime map of {} x {} cells", xs.len(), ys.len()),
         n_cells * std::mem::size_of::<Cell>() as f64,
     )?;
-    let pb = crate::numerics::context::progress((xs.len() * ys.len()) as u64, "regime map");
+    let pb = ctx.progress((xs.len() * ys.len()) as u64, "regime map");
     let cells: Vec<Cell> = (0..xs.len() * ys.len())
         .into_par_iter()
         .map(|k| {
-            crate::numerics::context::check()?;
+            ctx.check()?;
             let (ix, iy) = (k % xs.len(), k / xs.len());
             let (x, y) = (xs[ix], ys[iy]);
             let (net, mu, dir) = make(x, y)?;

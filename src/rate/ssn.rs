@@ -755,6 +755,7 @@ impl Ssn {
     /// P rates at once tends to miss (its Newton steps are clamped at ν = 0). Completeness is
     /// not certified (the caller reports `complete: false`).
     fn multistart(&self, mu_ext: &[f64]) -> Result<Vec<Vec<f64>>> {
+        let ctx = crate::numerics::context::RunContext::current();
         let p = self.size();
         if p > 16 {
             return Err(Error::param(
@@ -779,7 +780,7 @@ impl Ssn {
         }
         let levels = [0.01, 0.1, 1.0, 5.0, 20.0, 100.0, 500.0, 2000.0];
         for mask in 1u32..(1u32 << p) {
-            crate::numerics::context::check()?;
+            ctx.check()?;
             let act: Vec<usize> = (0..p).filter(|&x| mask & (1 << x) != 0).collect();
             let k = act.len();
             // A full lattice up to 4 active populations, a cyclic sample of it beyond.

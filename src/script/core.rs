@@ -41,6 +41,13 @@ fn reduce(v: &Dynamic, func: &'static str, f: impl Fn(&[f64]) -> f64) -> RResult
 
 /// Registers the core helpers and the `units` topic.
 pub fn register(api: &mut Api) {
+    register_part1(api);
+    register_part2(api);
+    register_part3(api);
+}
+
+/// Registration, part 1 of 3.
+fn register_part1(api: &mut Api) {
     api.topic("units", UNITS_DOC);
     api.topic(
         "files",
@@ -150,6 +157,10 @@ pub fn register(api: &mut Api) {
         "Arithmetic mean of an array of numbers. NaN and inf elements propagate (as numpy.mean).\n\n```rhai\nprint(mean([1, 2, 3]));   // 2.0\n```",
         |v: Dynamic| reduce(&v, "mean", crate::numerics::stats::mean),
     );
+}
+
+/// Registration, part 2 of 3.
+fn register_part2(api: &mut Api) {
     api.func(
         "std",
         &["xs: array"],
@@ -260,6 +271,10 @@ pub fn register(api: &mut Api) {
             Ok(crate::numerics::stats::corr(&x, &y))
         },
     );
+}
+
+/// Registration, part 3 of 3.
+fn register_part3(api: &mut Api) {
     api.func(
         "float",
         &["x: number"],

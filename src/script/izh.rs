@@ -7,7 +7,7 @@ use super::convert::{Opts, RResult, err, map_of, num_matrix, rt_err, to_array};
 use super::spiking::signal_of;
 use super::timecourse::extra_dynamic;
 use crate::izh::meanfield::STATE_KEYS;
-use crate::izh::meanfield::{ContinuationOpts, SimulateOpts as IzhSimulateOpts};
+use crate::izh::meanfield::{ContinuationOpts, ResonanceOpts, SimulateOpts as IzhSimulateOpts};
 use crate::izh::network::IzhRunOpts;
 use crate::izh::network::{IzhRunOptions, run};
 use crate::izh::{CELL_TYPES, IzhMeanField, IzhPop, IzhPopOpts, Special};
@@ -139,8 +139,43 @@ fn spiking_options(
     Ok((so, ro))
 }
 
+/// #{ freqs, amplitude: [pop][freq] } from amplitudes [freq][pop].
+fn resonance_map(freqs: &[f64], a: &[Vec<f64>], p: usize) -> Map {
+    let by_pop: Array = (0..p)
+        .map(|q| Dynamic::from_array(a.iter().map(|row| Dynamic::from(row[q])).collect()))
+        .collect();
+    map_of(vec![
+        ("freqs", to_array(freqs).into()),
+        ("amplitude", by_pop.into()),
+    ])
+}
+
+/// A spiking run of the network a mean field describes.
+fn izh_run(m: &mut IzhMeanField, opts: Map, func: &str) -> RResult<TimeCourse> {
+    let (so, ro) = spiking_options(m, &opts, &[], func)?;
+    let transient = so.transient.map_or(0.0, |t| t.0);
+    if !(transient >= 0.0 && transient < ro.duration) {
+        return Err(rt_err(
+            func,
+            format!(
+                "parameter `transient` = {transient} is invalid: must be in [0, duration = {}) ms",
+                ro.duration
+            ),
+        ));
+    }
+    let r = run(&m.pops, &m.j, &ro).map_err(|e| rt_err(func, e))?;
+    Ok(r.time_course(m.pops.iter().map(|q| q.name.clone()).collect(), transient))
+}
+
 /// Registers the Izhikevich types and functions.
 pub fn register(api: &mut Api) {
+    register_part1(api);
+    register_part2(api);
+    register_part3(api);
+}
+
+/// Registration, part 1 of 3.
+fn register_part1(api: &mut Api) {
     api.topic(
         "izhikevich",
         "Heterogeneous Izhikevich populations (Gast, Solla & Kennedy 2022). Units: ms, mV, pF, nS, pA; rates are reported in Hz. Thresholds are Lorentzian (centre v_theta, half-width delta). The mean field (r, v, u, s_ampa, s_gaba per population) is exact for all-to-all coupling, N -> infinity, a shared recovery variable and infinite spike peak/reset.\n\n```rhai\nlet rs = izh_population(#{ type: \"RS\", delta: 0.5, g_ampa: 15, tau_ampa: 6, d: 10 });\nlet mf = izh_mean_field(#{ populations: [rs], J: [[1.0]], I: [0.0] });\nlet br = mf.continuation(#{ pop: 0, range: [-20, 100] });\nprint(br.folds);\n```",
@@ -246,6 +281,10 @@ pub fn register(api: &mut Api) {
             }
         },
     );
+}
+
+/// Registration, part 2 of 3.
+fn register_part2(api: &mut Api) {
     api.method(
         "IzhMeanField",
         "simulate",
@@ -315,39 +354,16 @@ pub fn register(api: &mut Api) {
         "resonance",
         &["opts: map"],
         "map",
-        "Response to periodic drive I + A sin(2 pi f t) into one population, from the steady state: amplitude of the first Fourier component of each population's rate (Hz) per frequency. Options: freqs (Hz, required), pop (0), amplitude (pA, 1), transient (ms, 500), window (ms, 1000). Frequencies run in parallel. Returns #{ freqs, amplitude ([pop][freq], Hz) }.\n\n```rhai\nlet mf = izh_mean_field(#{ populations: [\"RS\", izh_population(#{ type: \"FS\", delta: 0.8 })], J: [[16, 16], [4, 4]], I: [50, 36] });\nprint(mf.resonance(#{ freqs: [5, 12], transient: 200, window: 300 }).amplitude[0]);\n```",
+        &format!("Response to periodic drive I + A sin(2 pi f t) into one population, from the steady state: amplitude of the first Fourier component of each population's rate (Hz) per frequency. Frequencies run in parallel. Returns #{{ freqs, amplitude ([pop][freq], Hz) }}.\n\n{}\n```rhai\nlet mf = izh_mean_field(#{{ populations: [\"RS\", izh_population(#{{ type: \"FS\", delta: 0.8 }})], J: [[16, 16], [4, 4]], I: [50, 36] }});\nprint(mf.resonance(#{{ freqs: [5, 12], transient: 200, window: 300 }}).amplitude[0]);\n```", ResonanceOpts::table()),
         |m: &mut IzhMeanField, opts: Map| -> RResult<Map> {
             const F: &str = "IzhMeanField.resonance";
-            let o = Opts::new(&opts, F, &["freqs", "pop", "amplitude", "transient", "window"])?;
-            let freqs = o.opt_vec("freqs")?.ok_or_else(|| rt_err(F, "`freqs` (Hz) is required"))?;
-            let pop = o.usize("pop", 0)?;
-            let amp = o.f64("amplitude", 1.0)?;
-            let transient = o.f64("transient", 500.0)?;
-            let window = o.f64("window", 1000.0)?;
+            let o: ResonanceOpts = from_map(&opts, &[]).map_err(|e| rt_err(F, e))?;
+            let freqs = o.freqs().map_err(err(F))?;
             let x0 = m.settle(&m.initial_state()).unwrap_or_else(|| m.initial_state());
-            let a = m.resonance(&x0, pop, &freqs, amp, transient, window).map_err(err(F))?;
-            let p = m.pops.len();
-            let by_pop: Array = (0..p)
-                .map(|q| Dynamic::from_array(a.iter().map(|row| Dynamic::from(row[q])).collect()))
-                .collect();
-            Ok(map_of(vec![("freqs", to_array(&freqs).into()), ("amplitude", by_pop.into())]))
+            let a = m.resonance(&x0, o.pop.0 as usize, &freqs, o.amplitude.0, o.transient.0, o.window.0).map_err(err(F))?;
+            Ok(resonance_map(&freqs, &a, m.pops.len()))
         },
     );
-    fn izh_run(m: &mut IzhMeanField, opts: Map, func: &str) -> RResult<TimeCourse> {
-        let (so, ro) = spiking_options(m, &opts, &[], func)?;
-        let transient = so.transient.map_or(0.0, |t| t.0);
-        if !(transient >= 0.0 && transient < ro.duration) {
-            return Err(rt_err(
-                func,
-                format!(
-                    "parameter `transient` = {transient} is invalid: must be in [0, duration = {}) ms",
-                    ro.duration
-                ),
-            ));
-        }
-        let r = run(&m.pops, &m.j, &ro).map_err(|e| rt_err(func, e))?;
-        Ok(r.time_course(m.pops.iter().map(|q| q.name.clone()).collect(), transient))
-    }
     api.method(
         "IzhMeanField",
         "run",
@@ -356,6 +372,10 @@ pub fn register(api: &mut Api) {
         &format!("Simulates the spiking network the mean field describes: all-to-all coupling through population gates, Lorentzian thresholds, forward Euler. Also I (currents or Signals per population, pA). Returns a TimeCourse: pop_rates (Hz, [population][bin] at bin centres t), rates (mean over t >= transient), extras v_mean ([population][bin], mV) and wall_s; Ctrl-C gives status \"interrupted\".\n\n{}\n```rhai\nlet mf = izh_mean_field(#{{ populations: [\"RS\"], J: [[1]], I: [60] }});\nlet s = mf.run(#{{ N: 200, duration: 50, dt: 0.005 }});\nprint(s.pop_rates[0].len());\nassert(s.status == \"finished\");\n```", IzhRunOpts::table()),
         |m: &mut IzhMeanField, opts: Map| -> RResult<TimeCourse> { izh_run(m, opts, "IzhMeanField.run") },
     );
+}
+
+/// Registration, part 3 of 3.
+fn register_part3(api: &mut Api) {
     api.method(
         "IzhMeanField",
         "spiking",
@@ -374,19 +394,13 @@ pub fn register(api: &mut Api) {
             const F: &str = "IzhMeanField.spiking_resonance";
             let extra = ["freqs", "pop", "amplitude"];
             let (so, ro) = spiking_options(m, &opts, &extra, F)?;
-            let mut keys: Vec<&str> = IzhRunOpts::fields().iter().map(|f| f.key).collect();
-            keys.extend(["I", "freqs", "pop", "amplitude"]);
-            let o = Opts::new(&opts, F, &keys)?;
-            let freqs = o.opt_vec("freqs")?.ok_or_else(|| rt_err(F, "`freqs` (Hz) is required"))?;
-            let pop = o.usize("pop", 0)?;
-            let amp = o.f64("amplitude", 1.0)?;
+            let o: ResonanceOpts = from_map(&opts.iter().filter(|(k, _)| extra.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(), &[])
+                .map_err(|e| rt_err(F, e))?;
+            let freqs = o.freqs().map_err(err(F))?;
             let transient = so.transient.map_or(300.0, |t| t.0);
-            let a = crate::izh::network::resonance(&m.pops, &m.j, &ro, pop, &freqs, amp, transient)
+            let a = crate::izh::network::resonance(&m.pops, &m.j, &ro, o.pop.0 as usize, &freqs, o.amplitude.0, transient)
                 .map_err(err(F))?;
-            let by_pop: Array = (0..m.pops.len())
-                .map(|q| Dynamic::from_array(a.iter().map(|row| Dynamic::from(row[q])).collect()))
-                .collect();
-            Ok(map_of(vec![("freqs", to_array(&freqs).into()), ("amplitude", by_pop.into())]))
+            Ok(resonance_map(&freqs, &a, m.pops.len()))
         },
     );
 }

@@ -62,8 +62,9 @@ pub fn build_engine_in(base_dir: Option<&Path>) -> (Engine, Arc<Docs>) {
     let help_docs2 = docs.clone();
     api_help(&mut engine, &help_docs, &help_docs2);
     engine.set_module_resolver(stdlib::resolver(base_dir));
-    engine.on_progress(|_| {
-        if crate::numerics::context::interrupted() {
+    engine.on_progress(|ops| {
+        // The context is looked up every 256 operations (a thread-local read).
+        if ops.is_multiple_of(256) && crate::numerics::context::interrupted() {
             Some(Dynamic::from("interrupted by the user (Ctrl-C)"))
         } else {
             None

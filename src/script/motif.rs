@@ -170,6 +170,14 @@ fn mf_state_map(mf: &MotifMeanField, x: &[f64]) -> Map {
 
 /// Registers the motif types and functions.
 pub fn register(api: &mut Api) {
+    register_part1(api);
+    register_part2(api);
+    register_part3(api);
+    register_part4(api);
+}
+
+/// Registration, part 1 of 4.
+fn register_part1(api: &mut Api) {
     api.topic(
         "motifs",
         "Random networks with second-order motifs (reciprocal, convergent, divergent, chain) and their 2P mean field (Zhang et al. 2026; the construction and the mean field are our reconstruction, see docs/motifs.md). Convention: W[i][j] is the weight from j onto i. Weighted networks: motif_gaussian; binary ones: sonet. Both report achieved statistics beside the predicted ones, and fail naming the violated constraint (chain^2 <= conv * div, ...).\n\n```rhai\nlet g = motif_gaussian(#{ N: 400, J: -1.0, sigma: 0.3, kappa_c: 1.0, kappa_d: 1.5, rho_chain: 0.5 });\nlet mf = g.mean_field(#{ phi: \"relu\", I: 1.0 });\nprint(mf.steady_state().rate);\n```",
@@ -267,6 +275,10 @@ pub fn register(api: &mut Api) {
             normalised_map(&crate::connectivity::block_stats(&w.sizes, |i, j| w.w[[i, j]]).normalised())
         },
     );
+}
+
+/// Registration, part 2 of 4.
+fn register_part2(api: &mut Api) {
     api.method(
         "MotifMatrix",
         "save_npy",
@@ -375,6 +387,10 @@ pub fn register(api: &mut Api) {
         "Number of edges.",
         |g: &mut MotifGraph| -> i64 { g.0.edges() as i64 },
     );
+}
+
+/// Registration, part 3 of 4.
+fn register_part3(api: &mut Api) {
     api.get(
         "MotifGraph",
         "n",
@@ -449,6 +465,10 @@ pub fn register(api: &mut Api) {
         "The connectivity statistics of this mean field (e.g. after a fit), to sample and verify.\n\n```rhai\nlet g = motif_gaussian(#{ N: 100, J: -1.0 });\nprint(g.mean_field(#{ I: 1.0 }).network());\n```",
         |m: &mut MotifMeanField| -> GaussianMotifs { m.net.clone() },
     );
+}
+
+/// Registration, part 4 of 4.
+fn register_part4(api: &mut Api) {
     api.method(
         "MotifMeanField",
         "fit",

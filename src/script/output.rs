@@ -105,6 +105,14 @@ fn columns_of(
 
 /// Registers figures, previews and file I/O.
 pub fn register(api: &mut Api) {
+    register_part1(api);
+    register_part2(api);
+    register_part3(api);
+    register_part4(api);
+}
+
+/// Registration, part 1 of 4.
+fn register_part1(api: &mut Api) {
     // ------------------------------------------------------------------ Plot
     api.ty::<Plot>(
         "Plot",
@@ -204,6 +212,10 @@ pub fn register(api: &mut Api) {
             Ok(p.clone())
         },
     );
+}
+
+/// Registration, part 2 of 4.
+fn register_part2(api: &mut Api) {
     for (name, horizontal) in [("hline", true), ("vline", false)] {
         api.method(
             "Plot",
@@ -311,6 +323,10 @@ pub fn register(api: &mut Api) {
             Ok(Plot::rates("population rates", &rr.bin_times(), &rr.names, &rr.pop_rates(), "Hz", k))
         },
     );
+}
+
+/// Registration, part 3 of 4.
+fn register_part3(api: &mut Api) {
     api.method(
         "SimResult",
         "plot_raster",
@@ -421,6 +437,10 @@ pub fn register(api: &mut Api) {
             io::write_json(Path::new(path), &j, ow, meta).map_err(err_dyn(F))
         },
     );
+}
+
+/// Registration, part 4 of 4.
+fn register_part4(api: &mut Api) {
     api.func(
         "read_json",
         &["path: string"],

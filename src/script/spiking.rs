@@ -306,6 +306,16 @@ fn store_last(r: &SimResult) {
 
 /// Registers the spiking API.
 pub fn register(api: &mut Api) {
+    register_part1(api);
+    register_part2(api);
+    register_part3(api);
+    register_part4(api);
+    register_part5(api);
+    register_part6(api);
+}
+
+/// Registration, part 1 of 6.
+fn register_part1(api: &mut Api) {
     api.topic(
         "spiking",
         "Spiking LIF networks (paper conventions: V in mV, dV/dt = -V/tau + I, drive mu in mV/s, noise sigma in mV/sqrt(s), efficacies j in mV per spike, times in ms, rates in Hz).\n\nScheme per step dt (default 0.05 ms): arriving spikes (delta: +j; exponential: current with integral j) plus the exact Ornstein-Uhlenbeck step V <- V exp(-dt/tau) + mu tau (1 - exp(-dt/tau)) + sigma sqrt(tau (1 - exp(-2 dt/tau))/2) xi (option scheme: \"paper\" gives the paper simulator's V exp(-dt/tau) + mu dt + sigma sqrt(dt) xi); V > theta gives a spike and reset. Delays d >= 1 step (D = 0 means next step). Connectivity is fixed in-degree K = round(p N) without autapses unless set otherwise. The same seed gives the same spikes for any number of threads.\n\n```rhai\nlet sim = lif_network(paper_network(\"fig2\"));\nlet res = sim.run(#{ mu: 19, r: 1, duration: 300, seed: 1 });\nprint(res.rates);\n```",
@@ -410,6 +420,10 @@ pub fn register(api: &mut Api) {
         "A spiking network of LIF populations with its projections; run it with .run(#{...}).\n\n```rhai\nprint(lif_network(paper_network(\"bistable\")));\n```",
         display_net,
     );
+}
+
+/// Registration, part 2 of 6.
+fn register_part2(api: &mut Api) {
     api.func(
         "lif_network",
         &["params: LifNetwork"],
@@ -510,6 +524,10 @@ pub fn register(api: &mut Api) {
         "The SSN of this network: a power law fitted to each population's Ricciardi rate at its sigma (paper procedure), J_XY = K_XY j_XY (no tau factor, Eq 13).\n\n```rhai\nprint(lif_network(paper_network(\"fig2\")).to_ssn().J);\n```",
         |s: &mut SpikingNet| -> RResult<Ssn> { Ok(to_ssn(&s.net).map_err(err("SpikingNetwork.to_ssn"))?.0) },
     );
+}
+
+/// Registration, part 3 of 6.
+fn register_part3(api: &mut Api) {
     api.method(
         "SpikingNetwork",
         "connectivity",
@@ -614,6 +632,10 @@ pub fn register(api: &mut Api) {
         "Mean rate per population over [transient, end) (Hz).",
         |r: &mut SimResult| to_array(&r.res.rates()),
     );
+}
+
+/// Registration, part 4 of 6.
+fn register_part4(api: &mut Api) {
     api.get(
         "SimResult",
         "names",
@@ -721,6 +743,10 @@ pub fn register(api: &mut Api) {
         "Simulated time reached (ms).",
         |r: &mut SimResult| r.res.t_end,
     );
+}
+
+/// Registration, part 5 of 6.
+fn register_part5(api: &mut Api) {
     api.get(
         "SimResult",
         "interrupted",
@@ -828,6 +854,10 @@ pub fn register(api: &mut Api) {
         "Number of synapses.",
         |r: &mut SimResult| r.res.n_synapses as i64,
     );
+}
+
+/// Registration, part 6 of 6.
+fn register_part6(api: &mut Api) {
     api.get(
         "SimResult",
         "memory_mb",

@@ -179,6 +179,18 @@ fn mu_r(net: &Ssn, mu: &Dynamic, r: &Dynamic, func: &str) -> RResult<Vec<f64>> {
 
 /// Registers the theory API.
 pub fn register(api: &mut Api) {
+    register_part1(api);
+    register_part2(api);
+    register_part3(api);
+    register_part4(api);
+    register_part5(api);
+    register_part6(api);
+    register_part7(api);
+    register_part8(api);
+}
+
+/// Registration, part 1 of 8.
+fn register_part1(api: &mut Api) {
     // ---------------------------------------------------------------- Lif
     api.ty::<Lif>(
         "Lif",
@@ -286,6 +298,10 @@ pub fn register(api: &mut Api) {
             Ok(map_of(vec![("mu", to_array(&mus).into()), ("rate", to_array(&rate).into()), ("sem", to_array(&sem).into())]))
         },
     );
+}
+
+/// Registration, part 2 of 8.
+fn register_part2(api: &mut Api) {
     api.get(
         "Lif",
         "tau",
@@ -394,6 +410,10 @@ pub fn register(api: &mut Api) {
                 .map(|m| finite_law("PowerLaw.deriv", m, l.deriv(m)))
         },
     );
+}
+
+/// Registration, part 3 of 8.
+fn register_part3(api: &mut Api) {
     api.method(
         "PowerLaw",
         "inverse",
@@ -492,6 +512,10 @@ pub fn register(api: &mut Api) {
             Ok(s.states.iter().map(|x| Dynamic::from_map(state_map(x))).collect())
         },
     );
+}
+
+/// Registration, part 4 of 8.
+fn register_part4(api: &mut Api) {
     api.method(
         "Ssn",
         "analyze",
@@ -601,6 +625,10 @@ pub fn register(api: &mut Api) {
             n.peak_control(f).map_err(err("Ssn.peak_control"))
         },
     );
+}
+
+/// Registration, part 5 of 8.
+fn register_part5(api: &mut Api) {
     api.method(
         "Ssn",
         "design_inputs",
@@ -689,6 +717,10 @@ pub fn register(api: &mut Api) {
             ssn_regime_map(n, &axes, &fixed).map_err(err(F))
         },
     );
+}
+
+/// Registration, part 6 of 8.
+fn register_part6(api: &mut Api) {
     api.method(
         "Ssn",
         "simulate",
@@ -799,6 +831,10 @@ pub fn register(api: &mut Api) {
             Ok(cell)
         },
     );
+}
+
+/// Registration, part 7 of 8.
+fn register_part7(api: &mut Api) {
     api.method(
         "RegimeMap",
         "count",
@@ -900,6 +936,10 @@ pub fn register(api: &mut Api) {
             n.scaled_to(t).map_err(err("LifNetwork.scaled"))
         },
     );
+}
+
+/// Registration, part 8 of 8.
+fn register_part8(api: &mut Api) {
     api.method(
         "LifNetwork",
         "resized",

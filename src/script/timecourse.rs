@@ -40,6 +40,12 @@ pub fn save_rate_plot(tc: &TimeCourse, path: &str, func: &str) -> RResult<()> {
 
 /// Registers the TimeCourse type.
 pub fn register(api: &mut Api) {
+    register_part1(api);
+    register_part2(api);
+}
+
+/// Registration, part 1 of 2.
+fn register_part1(api: &mut Api) {
     api.ty::<TimeCourse>(
         "TimeCourse",
         "The result of every deterministic time course (Ssn.simulate, IzhMeanField.simulate, MotifMeanField.simulate, MotifMatrix.simulate) and of Izhikevich spiking runs: t (ms), pop_rates ([population][time]), rates (mean per population over t >= window_start), names, status (\"finished\", \"diverged\" or \"interrupted\"), t_end, unit, plus domain extras read as properties (tc.v) or by name (tc[\"v\"]). A run whose dynamics diverge is a result with status \"diverged\" (its rates are NaN); Ctrl-C gives status \"interrupted\" with what was recorded.\n\n```rhai\nlet tc = paper_network(\"fig2\").to_ssn().simulate(#{ mu: 20, duration: 300 });\nprint(tc.status);\nprint(tc.rates);\nassert(tc.status == \"finished\");\n```",
@@ -137,6 +143,10 @@ pub fn register(api: &mut Api) {
         .register_indexer_get(|tc: &mut TimeCourse, name: &str| -> RResult<Dynamic> {
             extra_of(tc, name)
         });
+}
+
+/// Registration, part 2 of 2.
+fn register_part2(api: &mut Api) {
     api.method(
         "TimeCourse",
         "to_map",

@@ -36,6 +36,7 @@
 use super::drive::Signal;
 use super::model::{Csr, NetSpec, Source, Synapse, build_csr};
 use crate::error::{Error, Result, check_positive};
+use crate::numerics::context::RunContext;
 use crate::numerics::ode::Termination;
 use crate::numerics::random::NormalStream;
 use crate::numerics::random::mix_seed;
@@ -513,6 +514,7 @@ impl Network {
 
     /// The connectivity for a seed and time step (built once, then cached).
     pub fn connectivity(&self, seed: u64, dt: f64) -> Result<(Arc<Vec<Csr>>, f64)> {
+        let ctx = crate::numerics::context::RunContext::current();
         if let Ok(c) = self.cache.read()
             && let Some((s, d, csr)) = c.as_ref()
             && *s == seed
@@ -532,7 +534,7 @@ impl Network {
         let mut all = Vec::with_capacity(self.spec.projections.len());
         for k in 0..self.spec.projections.len() {
             all.push(build_csr(&self.spec, k, seed, dt)?);
-            crate::numerics::context::check()?;
+            ctx.check()?;
         }
         let all = Arc::new(all);
         if let Ok(mut c) = self.cache.write() {
@@ -834,6 +836,7 @@ fn validate(spec: &NetSpec, o: &RunOptions) -> Result<()> {
 
 /// Runs a network (see the module doc for the scheme).
 pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
+    let ctx = crate::numerics::context::RunContext::current();
     let spec = &net.spec;
     validate(spec, o)?;
     crate::numerics::memory::reserve(
@@ -861,7 +864,7 @@ pub fn run(net: &Network, o: &RunOptions) -> Result<RunResult> {
     let barrier = SpinBarrier::new(n_threads);
     let stop_at = AtomicUsize::new(usize::MAX);
     let pb = if o.progress {
-        crate::numerics::context::progress(nsteps as u64, "simulate")
+        ctx.progress(nsteps as u64, "simulate")
     } else {
         indicatif::ProgressBar::hidden()
     };
@@ -1185,6 +1188,7 @@ impl PoissonDraw<'_> {
 /// Thread 0's bookkeeping after each step: spike counts per bin and window, the divergence
 /// check on consecutive 10-ms blocks and the interrupt check.
 struct Books<'a> {
+    ctx: RunContext,
     spec: &'a NetSpec,
     o: &'a RunOptions,
     chunk_pop: &'a [usize],
@@ -1211,6 +1215,7 @@ impl<'a> Books<'a> {
     ) -> Self {
         let p = spec.pops.len();
         Books {
+            ctx: RunContext::current(),
             spec,
             o,
             chunk_pop,
@@ -1264,7 +1269,7 @@ impl<'a> Books<'a> {
                 *r = 0;
             }
         }
-        if t.is_multiple_of(256) && crate::numerics::context::interrupted() {
+        if t.is_multiple_of(256) && self.ctx.interrupted() {
             self.interrupted = true;
             halt = true;
         }

@@ -559,6 +559,7 @@ fn sources_of(
 /// Generates the CSR of one projection. `proj_id` and `seed` select the random streams; `dt`
 /// converts delays to steps.
 pub fn build_csr(spec: &NetSpec, proj_id: usize, seed: u64, dt: f64) -> Result<Csr> {
+    let ctx = crate::numerics::context::RunContext::current();
     spec.validate()?;
     let pr = spec
         .projections
@@ -611,7 +612,7 @@ pub fn build_csr(spec: &NetSpec, proj_id: usize, seed: u64, dt: f64) -> Result<C
             cnt
         })
         .collect();
-    crate::numerics::context::check()?;
+    ctx.check()?;
     // Offsets: row start of each source, then the start of each chunk within each row.
     let mut offsets = vec![0usize; n_pre + 1];
     for i in 0..n_pre {
