@@ -65,7 +65,7 @@ enum Cmd {
     /// Run a sweep script (a top-level `grid` and `fn point(p)`), or one shard of it, into
     /// an output folder; resumes where a killed run stopped. Also: `sweep status DIR`,
     /// `sweep merge DIR`, `sweep slurm FILE ...` (see `ssnlab doc sweep`).
-    Sweep(SweepArgs),
+    Sweep(Box<SweepArgs>),
     /// Open the REPL (the default).
     Repl,
 }
@@ -265,7 +265,7 @@ fn main() -> ExitCode {
             };
             sandboxed.and_then(|()| ssnlab::script::run_file(&file, &args))
         }
-        Some(Cmd::Sweep(a)) => sweep_cmd(a),
+        Some(Cmd::Sweep(a)) => sweep_cmd(*a),
         Some(Cmd::Check { file }) => {
             ssnlab::script::check_file(&file).map(|_| println!("{}: ok", file.display()))
         }
