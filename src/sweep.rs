@@ -4,6 +4,9 @@
 //! array of numbers, strings or bools), optionally `let base_seed = 7;`, and a function
 //! `fn point(p) { ...; #{ nu_e: .., nu_i: .. } }`.
 //!
+//! - **Top level.** It runs once when the sweep starts (to read the grid) and again before
+//!   each point, so keep it cheap; values `point` needs are `const` and read as
+//!   `global::NAME` (Rhai functions do not see `let` variables).
 //! - **Order.** Points are the Cartesian product of the grid with keys in alphabetical order
 //!   and the last key varying fastest; point `index` runs from 0 to the product of the sizes.
 //! - **Seeds.** `p.seed` is derived from the base seed and the index only
@@ -32,6 +35,7 @@ use std::path::{Path, PathBuf};
 pub struct SweepScript {
     engine: Engine,
     ast: AST,
+    /// A scope with only ARGS (the top level re-runs in it before each point).
     scope: Scope<'static>,
     name: String,
     text: String,
@@ -121,6 +125,7 @@ impl SweepScript {
         let mut scope = Scope::new();
         let a: rhai::Array = args.iter().map(|s| Dynamic::from(s.clone())).collect();
         scope.push_constant("ARGS", a);
+        let fresh = scope.clone();
         crate::io::set_context(&name, args);
         let src = crate::script::Source {
             name: &name,
@@ -182,7 +187,7 @@ impl SweepScript {
         Ok(SweepScript {
             engine,
             ast,
-            scope,
+            scope: fresh,
             name,
             text,
             grid,
@@ -222,10 +227,11 @@ impl SweepScript {
         }
         p.insert("index".into(), Dynamic::from_int(index as i64));
         p.insert("seed".into(), Dynamic::from_int(self.seed(index) as i64));
+        // The top level runs again before each point (in a fresh scope with only ARGS), so
+        // `const` values are visible in point() as `global::NAME` and points cannot see each
+        // other's state.
         let mut scope = self.scope.clone();
-        let opts = rhai::CallFnOptions::new()
-            .eval_ast(false)
-            .rewind_scope(true);
+        let opts = rhai::CallFnOptions::new().eval_ast(true).rewind_scope(true);
         let src = crate::script::Source {
             name: &self.name,
             text: &self.text,
@@ -376,10 +382,11 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))
 }
 
-fn manifest(s: &SweepScript, path: &Path, shards: usize) -> Value {
+fn manifest(s: &SweepScript, path: &Path, shards: usize, args: &[String]) -> Value {
     json!({
         "ssnlab_version": crate::VERSION,
         "script": path.display().to_string(),
+        "args": args,
         "script_sha256": s.sha256,
         "grid": s.grid.iter().map(|(k, v)| (k.clone(), Value::Array(v.clone()))).collect::<serde_json::Map<_, _>>(),
         "grid_order": "keys in alphabetical order, the last key varying fastest",
@@ -404,12 +411,18 @@ pub fn read_manifest(dir: &Path) -> Result<Value, String> {
 }
 
 /// Creates the manifest, or checks that an existing one belongs to this script and shard count.
-fn ensure_manifest(dir: &Path, s: &SweepScript, path: &Path, shards: usize) -> Result<(), String> {
+fn ensure_manifest(
+    dir: &Path,
+    s: &SweepScript,
+    path: &Path,
+    shards: usize,
+    args: &[String],
+) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
     crate::io::sandbox::check_write(dir).map_err(|e| e.to_string())?;
     let p = dir.join("sweep.json");
     if !p.exists() {
-        let m = manifest(s, path, shards);
+        let m = manifest(s, path, shards, args);
         let text = serde_json::to_string_pretty(&m).unwrap_or_default();
         // Several array tasks may race here: the first rename wins and the others check it.
         write_atomic(&p, &text)?;
@@ -421,6 +434,14 @@ fn ensure_manifest(dir: &Path, s: &SweepScript, path: &Path, shards: usize) -> R
             dir.display(),
             m["script_sha256"].as_str().unwrap_or("?"),
             s.sha256
+        ));
+    }
+    if m["args"] != json!(args) {
+        return Err(format!(
+            "{}: this sweep ran with ARGS {}, now {}; use the same arguments or a new --out folder",
+            dir.display(),
+            m["args"],
+            json!(args)
         ));
     }
     if m["shards"].as_u64() != Some(shards as u64) {
@@ -458,7 +479,7 @@ pub struct RunSummary {
 pub fn run(path: &Path, dir: &Path, shard: Shard, args: &[String]) -> Result<RunSummary, String> {
     let t0 = std::time::Instant::now();
     let s = SweepScript::load(path, args)?;
-    ensure_manifest(dir, &s, path, shard.n)?;
+    ensure_manifest(dir, &s, path, shard.n, args)?;
     let file = shard.file(dir);
     end_torn_line(&file)?;
     let (done, _) = read_records(&file);
@@ -724,7 +745,7 @@ pub fn slurm_scripts(
         return Err(format!("--tasks {} is invalid: must be 1 to 1e6", o.tasks));
     }
     let s = SweepScript::load(path, args)?;
-    ensure_manifest(dir, &s, path, o.tasks)?;
+    ensure_manifest(dir, &s, path, o.tasks, args)?;
     let abs = |p: &Path| fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let exe =
         std::env::current_exe().map_err(|e| format!("cannot locate the ssnlab binary: {e}"))?;

@@ -269,3 +269,22 @@ fn slurm_scripts_are_written_for_an_array_and_a_merge() {
     assert!(text(&o).contains("needs `let grid"), "{}", text(&o));
     assert!(!tmp.path().join("p").join("sweep.sbatch").exists());
 }
+
+#[test]
+fn the_paper_sweep_forms_run_in_quick_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["fig4_persistence", "fig6_lif_peaks", "izh_rs_fs_steps"] {
+        let f = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scripts/sweeps/{name}.rhai"));
+        let out = tmp.path().join(name);
+        // One shard of six, quick: every script loads, its grid and seeds are valid and its
+        // points return well-formed results.
+        let o = sweep(&f, &out, &["--shard", "0/6", "--quick"]);
+        assert!(o.status.success(), "{name}: {}", text(&o));
+        let (recs, bad) = ssnlab::sweep::read_records(&out.join("shard-0-of-6.jsonl"));
+        assert_eq!(bad, 0);
+        assert!(recs.len() >= 2 && recs.iter().all(|r| r.ok()), "{name}");
+        for r in &recs {
+            assert_eq!(r.json["result"]["status"], "finished", "{name}: {}", r.json);
+        }
+    }
+}
