@@ -5,6 +5,99 @@
 
 use std::fmt::Write as _;
 
+/// The width to wrap documentation to: the terminal's, else `COLUMNS`, else 100 (between 40
+/// and 160).
+pub fn term_width() -> usize {
+    let w = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        textwrap::termwidth()
+    } else {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100)
+    };
+    w.clamp(40, 160)
+}
+
+/// Wraps documentation text to `width` columns: prose lines are filled keeping their
+/// indentation (continuation lines of an `  item: text` list entry hang under the text); code
+/// blocks (between ``` fences) and table rows are left as they are.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 20);
+    let mut code = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            code = !code;
+        }
+        if code || line.chars().count() <= width || line.trim_start().starts_with('|') {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+        // Hang continuation lines under the text of "  key (unit, default x): text" entries and
+        // signature tables ("  name(args) -> T      summary").
+        let hang = match line.trim_start().find(": ") {
+            Some(i) if i < 48 && line.trim_start().starts_with(|c: char| c.is_alphanumeric()) => {
+                format!("{indent}    ")
+            }
+            _ => indent.clone(),
+        };
+        let opts = textwrap::Options::new(width)
+            .initial_indent(&indent)
+            .subsequent_indent(&hang)
+            .break_words(false);
+        out.push_str(&textwrap::fill(line.trim_start(), opts));
+        out.push('\n');
+    }
+    out
+}
+
+/// Prints long text through a pager (`$PAGER`, else `less -FRX`) when stdout is a terminal,
+/// like git; otherwise, or if no pager starts, prints it directly.
+pub fn page(text: &str) {
+    use std::io::{IsTerminal, Write};
+    if std::io::stdout().is_terminal() && text.lines().count() > 40 {
+        let pager = std::env::var("PAGER").unwrap_or_else(|_| "less -FRX".into());
+        let mut parts = pager.split_whitespace();
+        if let Some(cmd) = parts.next() {
+            if let Ok(mut child) = std::process::Command::new(cmd)
+                .args(parts)
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+            {
+                if let Some(mut stdin) = child.stdin.take() {
+                    let _ = stdin.write_all(text.as_bytes());
+                }
+                let _ = child.wait();
+                return;
+            }
+        }
+    }
+    print!("{text}");
+}
+
+/// The candidates closest to `word`: edit distance at most 2 (1 for words of 4 characters or
+/// fewer), or the same 4-character-or-longer prefix; best first, at most 5.
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let w = word.to_lowercase();
+    let limit = if w.chars().count() <= 4 { 1 } else { 2 };
+    let mut hits: Vec<(usize, &str)> = candidates
+        .filter(|c| *c != word)
+        .filter_map(|c| {
+            let d = strsim::damerau_levenshtein(&w, &c.to_lowercase());
+            let prefix = w.len() >= 4 && c.to_lowercase().starts_with(&w);
+            (d <= limit || prefix).then_some((if prefix { d.min(limit) } else { d }, c))
+        })
+        .collect();
+    hits.sort();
+    hits.dedup();
+    hits.into_iter()
+        .take(5)
+        .map(|(_, c)| c.to_string())
+        .collect()
+}
+
 /// What a documentation entry describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DocKind {
@@ -95,6 +188,14 @@ impl Docs {
     /// Entries matching `query`: a name (`rate`), a qualified method (`Lif.rate`) or a type.
     pub fn lookup(&self, query: &str) -> Vec<&DocEntry> {
         let q = query.trim().trim_end_matches("()");
+        if let Some((module, name)) = q.split_once("::") {
+            let prefix = format!("{module}::{name}(");
+            return self
+                .entries
+                .iter()
+                .filter(|e| e.name == name && e.signature.starts_with(&prefix))
+                .collect();
+        }
         let (owner, name) = match q.split_once('.') {
             Some((o, n)) => (Some(o), n),
             None => (None, q),
@@ -112,6 +213,40 @@ impl Docs {
             .collect();
         hits.sort_by_key(|e| e.kind);
         hits
+    }
+
+    /// Every entry whose name, signature or text mentions `word` (case-insensitive): its
+    /// signature and the first line that mentions it, most relevant first (names, then
+    /// signatures, then text).
+    pub fn search(&self, word: &str) -> String {
+        let w = word.to_lowercase();
+        let mut hits: Vec<(u8, &DocEntry, String)> = Vec::new();
+        for e in &self.entries {
+            let rank = if e.name.to_lowercase().contains(&w) {
+                0
+            } else if e.signature.to_lowercase().contains(&w) {
+                1
+            } else if e.doc.to_lowercase().contains(&w) {
+                2
+            } else {
+                continue;
+            };
+            let line = e
+                .doc
+                .lines()
+                .find(|l| l.to_lowercase().contains(&w))
+                .unwrap_or_else(|| e.summary())
+                .trim()
+                .to_string();
+            hits.push((rank, e, line));
+        }
+        hits.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.name.cmp(&b.1.name)));
+        let mut s = String::new();
+        for (_, e, line) in hits {
+            let _ = writeln!(s, "{}  [{}]", e.signature, e.kind.label());
+            let _ = writeln!(s, "    {line}");
+        }
+        s
     }
 
     /// Methods and properties of a type.
@@ -189,7 +324,7 @@ impl Docs {
         let mut v: Vec<String> = self
             .entries
             .iter()
-            .filter(|e| e.kind != DocKind::Topic)
+            .filter(|e| e.kind != DocKind::Topic && !e.signature.contains("::"))
             .map(|e| e.name.clone())
             .collect();
         v.sort();

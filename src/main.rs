@@ -59,8 +59,11 @@ enum Cmd {
     },
     /// List every registered type, function and topic; with NAME, show that one in full.
     Doc {
-        /// A function, type, `Type.method`, module or topic (e.g. `units`).
+        /// A function, type, `Type.method`, module, `module::function` or topic (e.g. `units`).
         name: Option<String>,
+        /// Search every doc for a word and list where it appears.
+        #[arg(long, value_name = "WORD")]
+        search: Option<String>,
     },
     /// Run a sweep script (a top-level `grid` and `fn point(p)`), or one shard of it, into
     /// an output folder; resumes where a killed run stopped. Also: `sweep status DIR`,
@@ -269,21 +272,48 @@ fn main() -> ExitCode {
         Some(Cmd::Check { file }) => {
             ssnlab::script::check_file(&file).map(|_| println!("{}: ok", file.display()))
         }
-        Some(Cmd::Doc { name }) => {
+        Some(Cmd::Doc { name, search }) => {
             let (_, docs) = ssnlab::script::build_engine_in(None);
-            match name {
-                None => {
-                    print!("{}", docs.render_index());
-                    Ok(())
-                }
-                Some(n) => match docs.render(&n) {
-                    Some(s) => {
-                        print!("{s}");
+            let w = ssnlab::docs::term_width();
+            match (name, search) {
+                (_, Some(q)) => {
+                    let hits = docs.search(&q);
+                    if hits.is_empty() {
+                        Err(format!("nothing in the docs mentions `{q}`"))
+                    } else {
+                        ssnlab::docs::page(&ssnlab::docs::wrap(&hits, w));
                         Ok(())
                     }
-                    None => Err(format!(
-                        "no documentation for `{n}`; `ssnlab doc` lists everything"
-                    )),
+                }
+                (None, None) => {
+                    ssnlab::docs::page(&ssnlab::docs::wrap(&docs.render_index(), w));
+                    Ok(())
+                }
+                (Some(n), None) => match docs.render(&n) {
+                    Some(s) => {
+                        ssnlab::docs::page(&ssnlab::docs::wrap(&s, w));
+                        Ok(())
+                    }
+                    None => {
+                        let near = ssnlab::docs::closest(
+                            &n,
+                            docs.entries().iter().map(|e| e.name.as_str()),
+                        );
+                        Err(format!(
+                            "no documentation for `{n}`{}; `ssnlab doc` lists everything, `ssnlab doc --search WORD` searches",
+                            if near.is_empty() {
+                                String::new()
+                            } else {
+                                format!(
+                                    " (did you mean {}?)",
+                                    near.iter()
+                                        .map(|x| format!("`{x}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )
+                            }
+                        ))
+                    }
                 },
             }
         }

@@ -200,8 +200,12 @@ where
             {
                 return format!("option `{bad}` was renamed `{new}` (see docs/api.md)");
             }
+            let hint = match crate::docs::closest(bad, keys.iter().copied()).first() {
+                Some(k) => format!(" (did you mean `{k}`?)"),
+                None => String::new(),
+            };
             format!(
-                "unknown option `{bad}`; valid options are: {}",
+                "unknown option `{bad}`{hint}; valid options are: {}",
                 keys.join(", ")
             )
         } else {

@@ -49,8 +49,11 @@ const COMMANDS: &[&str] = &[":help", ":load", ":vars", ":quit", ":q"];
 
 struct ReplHelper {
     engine: Arc<Engine>,
+    docs: Arc<Docs>,
     names: Vec<String>,
-    vars: Arc<Mutex<Vec<String>>>,
+    /// Variables of the session with their type names.
+    vars: Arc<Mutex<Vec<(String, String)>>>,
+    files: rustyline::completion::FilenameCompleter,
 }
 
 impl Completer for ReplHelper {
@@ -62,10 +65,13 @@ impl Completer for ReplHelper {
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let before = &line[..pos];
+        if before.trim_start().starts_with(":load ") {
+            return self.files.complete(line, pos, _ctx);
+        }
         let start = before
             .char_indices()
             .rev()
-            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == ':'))
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == ':' || *c == '.'))
             .map(|(i, c)| i + c.len_utf8())
             .unwrap_or(0);
         let word = &before[start..];
@@ -73,10 +79,38 @@ impl Completer for ReplHelper {
             return Ok((pos, vec![]));
         }
         let vars = self.vars.lock().map(|v| v.clone()).unwrap_or_default();
+        // `x.me<Tab>`: the methods and properties of the type of the value bound to `x`.
+        if let Some((obj, member)) = word.rsplit_once('.') {
+            let ty = vars.iter().find(|(n, _)| n == obj).map(|(_, t)| t.clone());
+            let mut cands: Vec<String> = match ty {
+                Some(t) => self
+                    .docs
+                    .members(&t)
+                    .iter()
+                    .map(|e| e.name.clone())
+                    .chain(builtin_methods(&t).iter().map(|m| m.to_string()))
+                    .filter(|n| n.starts_with(member))
+                    .collect(),
+                None => Vec::new(),
+            };
+            cands.sort();
+            cands.dedup();
+            let at = start + obj.len() + 1;
+            return Ok((
+                at,
+                cands
+                    .into_iter()
+                    .map(|c| Pair {
+                        display: c.clone(),
+                        replacement: c,
+                    })
+                    .collect(),
+            ));
+        }
         let mut cands: Vec<String> = self
             .names
             .iter()
-            .chain(vars.iter())
+            .chain(vars.iter().map(|(n, _)| n))
             .filter(|n| n.starts_with(word))
             .cloned()
             .collect();
@@ -122,6 +156,35 @@ impl Validator for ReplHelper {
 }
 impl Helper for ReplHelper {}
 
+/// Rhai's own methods of its built-in types (for `x.<Tab>` on arrays, maps and strings).
+fn builtin_methods(ty: &str) -> &'static [&'static str] {
+    match ty {
+        "array" => &[
+            "len", "push", "pop", "shift", "insert", "remove", "clear", "map", "filter", "reduce",
+            "contains", "index_of", "sort", "reverse", "extract", "split", "some", "all", "drain",
+            "retain", "is_empty", "dedup",
+        ],
+        "map" => &[
+            "len", "keys", "values", "contains", "remove", "clear", "is_empty", "mixin",
+        ],
+        "string" => &[
+            "len",
+            "contains",
+            "index_of",
+            "sub_string",
+            "split",
+            "trim",
+            "to_upper",
+            "to_lower",
+            "replace",
+            "starts_with",
+            "ends_with",
+            "is_empty",
+        ],
+        _ => &[],
+    }
+}
+
 fn completion_names(engine: &Engine, docs: &Docs) -> Vec<String> {
     let mut names = docs.completion_names();
     for sig in engine.gen_fn_signatures(true) {
@@ -158,7 +221,9 @@ pub struct Session {
     docs: Arc<Docs>,
     scope: Scope<'static>,
     ast: AST,
-    vars: Arc<Mutex<Vec<String>>>,
+    /// `import` statements of the session, run before each input so modules stay imported.
+    imports: AST,
+    vars: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl Default for Session {
@@ -176,6 +241,7 @@ impl Session {
             docs,
             scope: Scope::new(),
             ast: AST::empty(),
+            imports: AST::empty(),
             vars: Arc::new(Mutex::new(Vec::new())),
         }
     }
@@ -183,6 +249,11 @@ impl Session {
     fn display(&mut self, v: Dynamic) -> String {
         if v.is_string() {
             return v.to_string();
+        }
+        if let Some(a) = v.read_lock::<rhai::Array>().map(|a| a.clone())
+            && a.len() > 20
+        {
+            return self.preview_array(&a);
         }
         let len = self.scope.len();
         self.scope.push("__ssnlab_ans", v.clone());
@@ -193,9 +264,53 @@ impl Session {
         s.unwrap_or_else(|_| v.to_string())
     }
 
+    /// A long array as its shape and its first and last items (like numpy).
+    fn preview_array(&mut self, a: &rhai::Array) -> String {
+        let mut shape = vec![a.len()];
+        let mut inner = a.first().cloned();
+        while let Some(x) = inner.take() {
+            match x.read_lock::<rhai::Array>().map(|b| b.clone()) {
+                Some(b) => {
+                    shape.push(b.len());
+                    inner = b.first().cloned();
+                }
+                None => break,
+            }
+        }
+        let item = |s: &mut Self, x: &Dynamic| -> String {
+            let d = s.display(x.clone());
+            if d.len() > 60 {
+                format!(
+                    "{}...",
+                    &d[..d.char_indices().nth(57).map_or(d.len(), |(i, _)| i)]
+                )
+            } else {
+                d
+            }
+        };
+        let head: Vec<String> = a[..3].iter().map(|x| item(self, x)).collect();
+        let tail: Vec<String> = a[a.len() - 3..].iter().map(|x| item(self, x)).collect();
+        let shape: Vec<String> = shape.iter().map(|n| n.to_string()).collect();
+        format!(
+            "array [{}]: [{}, ..., {}]",
+            shape.join(" x "),
+            head.join(", "),
+            tail.join(", ")
+        )
+    }
+
     fn refresh_vars(&self) {
         if let Ok(mut g) = self.vars.lock() {
-            *g = self.scope.iter().map(|(n, _, _)| n.to_string()).collect();
+            *g = self
+                .scope
+                .iter()
+                .map(|(n, _, v)| {
+                    (
+                        n.to_string(),
+                        self.engine.map_type_name(v.type_name()).to_string(),
+                    )
+                })
+                .collect();
         }
     }
 
@@ -210,7 +325,41 @@ impl Session {
         if t.is_empty() {
             return Ok(Some(String::new()));
         }
-        self.eval_source("<repl>", input)
+        // The words people type first.
+        let bare = t.trim_end_matches(';').trim();
+        match bare {
+            "help" | "help()" | "?" => return self.command("help"),
+            "exit" | "quit" | "exit()" | "quit()" => return Ok(None),
+            "clear" | "clear()" => return Ok(Some("\x1b[2J\x1b[H".to_string())),
+            _ => {}
+        }
+        if let Some(name) = bare
+            .strip_prefix("help(")
+            .and_then(|r| r.strip_suffix(')'))
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && !n.starts_with('"') && !n.starts_with('`'))
+        {
+            return self.command(&format!("help {name}"));
+        }
+        let out = self.eval_source("<repl>", input);
+        if crate::numerics::context::interrupted() {
+            let note = "interrupted (Ctrl-C): the computation stopped; a result it returned is kept with status \"interrupted\"";
+            return match out {
+                Ok(Some(s)) if !s.is_empty() => Ok(Some(format!("{s}\n{note}"))),
+                Ok(_) => Ok(Some(note.to_string())),
+                Err(e) => Err(e),
+            };
+        }
+        out
+    }
+
+    /// The `import ... as ...;` statements of an input (one per line).
+    fn import_lines(text: &str) -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("import ") && l.contains(" as ") && l.ends_with(';'))
+            .map(str::to_string)
+            .collect()
     }
 
     fn eval_source(&mut self, name: &str, text: &str) -> Result<Option<String>, String> {
@@ -222,9 +371,17 @@ impl Session {
         self.ast += ast;
         let engine = self.engine.clone();
         let scope = &mut self.scope;
-        let main = &self.ast;
-        let r = script::catch_panics(|| engine.eval_ast_with_scope::<Dynamic>(scope, main));
+        // Earlier imports run first (they are not part of the scope), then the input.
+        let main = self.imports.merge(&self.ast);
+        let r = script::catch_panics(|| engine.eval_ast_with_scope::<Dynamic>(scope, &main));
         self.ast.clear_statements();
+        if matches!(r, Ok(Ok(_))) {
+            for line in Self::import_lines(text) {
+                if let Ok(a) = self.engine.compile(&line) {
+                    self.imports += a;
+                }
+            }
+        }
         self.refresh_vars();
         match r {
             Err(p) => Err(p),
@@ -240,15 +397,31 @@ impl Session {
         match name {
             "q" | "quit" | "exit" => Ok(None),
             "help" | "h" | "doc" => {
+                let w = crate::docs::term_width();
                 if arg.is_empty() {
-                    Ok(Some(format!(
-                        "REPL commands: :help [NAME], :load FILE, :vars, :quit\n\n{}",
-                        self.docs.render_index()
+                    Ok(Some(crate::docs::wrap(
+                        &format!(
+                            "REPL commands: :help [NAME], :load FILE, :vars, :quit (also help, help(NAME), exit, clear)\n\n{}",
+                            self.docs.render_index()
+                        ),
+                        w,
                     )))
                 } else {
-                    self.docs.render(arg).map(Some).ok_or_else(|| {
-                        format!("no documentation for `{arg}`; :help lists everything")
-                    })
+                    self.docs
+                        .render(arg)
+                        .map(|s| Some(crate::docs::wrap(&s, w)))
+                        .ok_or_else(|| {
+                            let near = crate::docs::closest(
+                                arg,
+                                self.docs.entries().iter().map(|e| e.name.as_str()),
+                            );
+                            format!(
+                                "no documentation for `{arg}`{}; :help lists everything",
+                                near.first()
+                                    .map(|n| format!(" (did you mean `{n}`?)"))
+                                    .unwrap_or_default()
+                            )
+                        })
                 }
             }
             "vars" => {
@@ -300,8 +473,10 @@ pub fn run(history: bool) -> Result<(), String> {
         Editor::with_config(config).map_err(|e| format!("cannot start the line editor: {e}"))?;
     rl.set_helper(Some(ReplHelper {
         engine: session.engine.clone(),
+        docs: session.docs.clone(),
         names: completion_names(&session.engine, &session.docs),
         vars: session.vars.clone(),
+        files: rustyline::completion::FilenameCompleter::new(),
     }));
     let hist = if history { history_path() } else { None };
     if let Some(h) = &hist {
@@ -309,7 +484,7 @@ pub fn run(history: bool) -> Result<(), String> {
     }
     if tty {
         println!(
-            "ssnlab {} — Rhai REPL. help() or :help lists everything; :quit or Ctrl-D exits.",
+            "ssnlab {} — Rhai REPL. help, help(NAME) or :help lists everything; exit, :quit or Ctrl-D exits.",
             crate::VERSION
         );
     }

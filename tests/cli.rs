@@ -331,9 +331,61 @@ fn check_reports_import_cycles_and_missing_modules() {
         !out.status.success() && err.contains("nonexist") && err.contains(":2:8"),
         "{err}"
     );
-    for f in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts")).unwrap() {
-        let p = f.unwrap().path();
-        let out = bin().arg("check").arg(&p).output().unwrap();
-        assert!(out.status.success(), "{}: {}", p.display(), s(&out.stderr));
+    let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts"));
+    for dir in [root.clone(), root.join("sweeps")] {
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let p = f.unwrap().path();
+            if p.extension().is_none_or(|e| e != "rhai") {
+                continue;
+            }
+            let out = bin().arg("check").arg(&p).output().unwrap();
+            assert!(out.status.success(), "{}: {}", p.display(), s(&out.stderr));
+        }
     }
+}
+
+#[test]
+fn repl_first_words_imports_suggestions_and_long_values() {
+    let input = "import \"cli\" as cli;\nlet d = [\"--quick\"];\ncli::flag(d, \"--quick\")\nhelp\nhelp(linspace)\npaper_netwrok(\"fig2\")\nlet big = linspace(0, 1, 1000000);\nbig\nexit\n1 + 1\n";
+    let out = run_with_stdin(&["--no-history"], input);
+    assert!(out.status.success());
+    let o = s(&out.stdout);
+    let e = s(&out.stderr);
+    // imports persist for the session
+    assert!(!e.contains("Module not found"), "stderr: {e}");
+    assert!(o.lines().any(|l| l.trim() == "true"), "stdout: {o}");
+    // help, help(NAME) work as words; exit ends the session (1 + 1 never runs)
+    assert!(o.contains("REPL commands"), "stdout: {o}");
+    assert!(o.contains("evenly spaced"), "stdout: {o}");
+    assert!(
+        !o.lines().any(|l| l.trim() == "2"),
+        "exit did not end the session: {o}"
+    );
+    // did you mean, without Rhai's internal type names
+    assert!(
+        e.contains("did you mean") && e.contains("`paper_network`"),
+        "stderr: {e}"
+    );
+    assert!(!e.contains("ImmutableString"), "stderr: {e}");
+    // a million numbers print as shape, head and tail
+    assert!(o.contains("array [1000000]: [0.0, "), "stdout: {o}");
+    let arr = o.lines().find(|l| l.starts_with("array [")).unwrap();
+    assert!(arr.len() < 200, "{arr}");
+}
+
+#[test]
+fn unknown_option_keys_suggest_the_closest() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("typo.rhai");
+    std::fs::write(
+        &f,
+        "let n = lif_network(paper_network(\"fig2\"));\nn.run(#{ mu: 19, durration: 10 });\n",
+    )
+    .unwrap();
+    let out = bin().arg("run").arg(&f).output().unwrap();
+    let e = s(&out.stderr);
+    assert!(
+        e.contains("unknown option `durration` (did you mean `duration`?)"),
+        "{e}"
+    );
 }

@@ -221,10 +221,14 @@ impl<'a> Opts<'a> {
             if !allowed.contains(&k.as_str()) {
                 let mut valid: Vec<&str> = allowed.to_vec();
                 valid.sort_unstable();
+                let hint = match crate::docs::closest(k, valid.iter().copied()).first() {
+                    Some(c) => format!(" (did you mean `{c}`?)"),
+                    None => String::new(),
+                };
                 return Err(rt_err(
                     func,
                     format!(
-                        "unknown option `{k}`; valid options are: {}",
+                        "unknown option `{k}`{hint}; valid options are: {}",
                         valid.join(", ")
                     ),
                 ));

@@ -27,6 +27,42 @@ pub const LIMIT_STRING: usize = 100_000_000;
 /// Most entries of one Rhai object map.
 pub const LIMIT_MAP: usize = 1_000_000;
 
+/// Every registered function, method, property, type and module name (for "did you mean").
+static KNOWN_NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// The registered names closest to `word` (edit distance at most 2, or a shared prefix of at
+/// least 4 characters), best first.
+pub fn suggestions(word: &str) -> Vec<String> {
+    let names = KNOWN_NAMES.get().map(Vec::as_slice).unwrap_or(&[]);
+    crate::docs::closest(word, names.iter().map(String::as_str))
+}
+
+/// Script types as users write them, for messages (`&str | ImmutableString | String` → string).
+fn readable_types(args: &str) -> String {
+    args.replace("&str | ImmutableString | String", "string")
+        .replace("ImmutableString", "string")
+        .replace("rhai::Array", "array")
+        .replace("rhai::Map", "map")
+        .replace("Array", "array")
+        .replace("i64", "int")
+        .replace("f64", "float")
+}
+
+fn did_you_mean(word: &str) -> String {
+    match suggestions(word).as_slice() {
+        [] => String::new(),
+        [one] => format!("; did you mean `{one}`?"),
+        many => format!(
+            "; did you mean one of: {}?",
+            many.iter()
+                .take(4)
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// Operation limit for scripts (0: none); `--max-ops` sets it, for untrusted scripts.
 static MAX_OPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
@@ -57,6 +93,7 @@ pub fn build_engine_in(base_dir: Option<&Path>) -> (Engine, Arc<Docs>) {
         register_all(&mut api);
         stdlib::document(&mut api);
     }
+    let _ = KNOWN_NAMES.set(docs.completion_names());
     let docs = Arc::new(docs);
     let help_docs = docs.clone();
     let help_docs2 = docs.clone();
@@ -91,11 +128,25 @@ fn register_all(api: &mut Api) {
 fn api_help(engine: &mut Engine, docs: &Arc<Docs>, docs2: &Arc<Docs>) {
     let d = docs.clone();
     engine.register_fn("help", move |name: &str| -> String {
-        d.render(name)
-            .unwrap_or_else(|| format!("no documentation for `{name}`; try help() for the index"))
+        match d.render(name) {
+            Some(s) => crate::docs::wrap(&s, crate::docs::term_width()),
+            None => {
+                let near = crate::docs::closest(name, d.entries().iter().map(|e| e.name.as_str()));
+                format!(
+                    "no documentation for `{name}`{}; try help() for the index",
+                    if near.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (did you mean `{}`?)", near[0])
+                    }
+                )
+            }
+        }
     });
     let d2 = docs2.clone();
-    engine.register_fn("help", move || -> String { d2.render_index() });
+    engine.register_fn("help", move || -> String {
+        crate::docs::wrap(&d2.render_index(), crate::docs::term_width())
+    });
 }
 
 /// A compiled-or-failed script location for error messages.
@@ -160,6 +211,28 @@ pub fn format_eval_error(src: &Source, e: &EvalAltResult) -> String {
         }
     }
     let msg = match cur {
+        EvalAltResult::ErrorFunctionNotFound(sig, _) => {
+            let (name, args) = match sig.split_once(" (") {
+                Some((n, a)) => (n.trim(), format!("({}", readable_types(a))),
+                None => (sig.trim(), String::new()),
+            };
+            let known = KNOWN_NAMES
+                .get()
+                .is_some_and(|n| n.iter().any(|x| x == name));
+            if known {
+                format!(
+                    "`{name}` cannot be called with arguments {args}; `ssnlab doc {name}` (or help(\"{name}\")) lists its signatures"
+                )
+            } else {
+                format!(
+                    "function `{name}` not found (called with {args}){}",
+                    did_you_mean(name)
+                )
+            }
+        }
+        EvalAltResult::ErrorVariableNotFound(name, _) => {
+            format!("variable `{name}` not found{}", did_you_mean(name))
+        }
         EvalAltResult::ErrorTerminated(v, _) => format!("stopped: {v}"),
         EvalAltResult::ErrorRuntime(v, _) => v.to_string(),
         other => strip_position(&other.to_string()),

@@ -43,7 +43,19 @@ pub fn document(api: &mut Api) {
                 pending.push(d.trim().to_string());
             } else if let Some(sig) = t.strip_prefix("fn ") {
                 let sig = sig.split('{').next().unwrap_or(sig).trim();
-                doc.push_str(&format!("  {name}::{sig:<40} {}\n", pending.join(" ")));
+                let summary = pending.first().cloned().unwrap_or_default();
+                doc.push_str(&format!("  {name}::{sig:<40} {summary}\n"));
+                let fname = sig.split('(').next().unwrap_or(sig).trim();
+                api.docs.push(crate::docs::DocEntry {
+                    name: fname.to_string(),
+                    kind: crate::docs::DocKind::Function,
+                    owner: None,
+                    signature: format!("{name}::{sig}"),
+                    doc: format!(
+                        "{}\n\nIn the `{name}` module: `import \"{name}\" as {name};` then `{name}::{fname}(...)`.",
+                        pending.join("\n")
+                    ),
+                });
                 pending.clear();
             } else if !t.is_empty() {
                 pending.clear();
