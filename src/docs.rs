@@ -60,18 +60,17 @@ pub fn page(text: &str) {
     if std::io::stdout().is_terminal() && text.lines().count() > 40 {
         let pager = std::env::var("PAGER").unwrap_or_else(|_| "less -FRX".into());
         let mut parts = pager.split_whitespace();
-        if let Some(cmd) = parts.next() {
-            if let Ok(mut child) = std::process::Command::new(cmd)
+        if let Some(cmd) = parts.next()
+            && let Ok(mut child) = std::process::Command::new(cmd)
                 .args(parts)
                 .stdin(std::process::Stdio::piped())
                 .spawn()
-            {
-                if let Some(mut stdin) = child.stdin.take() {
-                    let _ = stdin.write_all(text.as_bytes());
-                }
-                let _ = child.wait();
-                return;
+        {
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = stdin.write_all(text.as_bytes());
             }
+            let _ = child.wait();
+            return;
         }
     }
     print!("{text}");
