@@ -31,6 +31,38 @@ pub fn sidecar(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// The built-in metadata of a file with the user's `meta` added under "user" (when given).
+pub fn merge_meta(mut base: Value, user: &Value) -> Value {
+    if !user.is_null()
+        && let Value::Object(m) = &mut base
+    {
+        m.insert("user".into(), user.clone());
+    }
+    base
+}
+
+crate::options! {
+    /// Options of the file writers (`write_json`, `write_npy`, `save_npy`).
+    pub struct WriteOpts {
+        /// replace an existing file that ssnlab did not write
+        overwrite: bool = false, "";
+        /// anything JSON-serialisable, stored in the FILE.meta.json sidecar (seeds, parameters)
+        meta: Value = Value::Null, "";
+    }
+}
+
+crate::options! {
+    /// Options of `write_csv`.
+    pub struct CsvOpts {
+        /// column order (none: alphabetical)
+        columns: Option<Vec<String>> = None, "";
+        /// replace an existing file that ssnlab did not write
+        overwrite: bool = false, "";
+        /// anything JSON-serialisable, stored in the FILE.meta.json sidecar
+        meta: Value = Value::Null, "";
+    }
+}
+
 /// Checks that `path` may be written: its folder exists (it is created if missing) and an
 /// existing file is ssnlab's own or `overwrite` is set.
 pub fn check_writable(path: &Path, overwrite: bool) -> Result<()> {

@@ -232,6 +232,27 @@ impl Default for Lif {
     }
 }
 
+crate::options! {
+    /// Options of `lif(params)`.
+    pub struct LifOpts {
+        /// membrane time constant
+        tau: crate::options::Num = crate::options::Num(20.0), "ms";
+        /// threshold
+        theta: crate::options::Num = crate::options::Num(1.0), "mV";
+        /// reset
+        v_reset: crate::options::Num = crate::options::Num(0.0), "mV";
+        /// absolute refractory period
+        t_ref: crate::options::Num = crate::options::Num(0.0), "ms";
+    }
+}
+
+impl LifOpts {
+    /// The neuron (validated).
+    pub fn neuron(&self) -> Result<Lif> {
+        Lif::new(self.tau.0, self.theta.0, self.v_reset.0, self.t_ref.0)
+    }
+}
+
 impl Lif {
     /// A validated LIF neuron.
     pub fn new(tau: f64, theta: f64, v_reset: f64, t_ref: f64) -> Result<Self> {

@@ -418,6 +418,42 @@ fn diagnose(
     }
 }
 
+crate::options! {
+    /// Options of `Lif.fit_power_law(sigma, opts)`.
+    pub struct FitLifOpts {
+        /// the mu grid [lo, hi, step] of the fit
+        mu: [crate::options::Num; 3] = [crate::options::Num(-50.0), crate::options::Num(150.0), crate::options::Num(0.5)], "mV/s";
+        /// fit the points with rates up to this
+        max_rate: crate::options::Num = crate::options::Num(10.0), "Hz";
+    }
+}
+
+crate::options! {
+    /// Options of `power_law_grid` (Fig 1C).
+    pub struct GridOpts {
+        /// tau axis [lo, hi, n]
+        tau: [crate::options::Num; 3] = [crate::options::Num(7.0), crate::options::Num(23.0), crate::options::Num(81.0)], "ms";
+        /// sigma axis [lo, hi, n]
+        sigma: [crate::options::Num; 3] = [crate::options::Num(1.0), crate::options::Num(5.0), crate::options::Num(81.0)], "mV/sqrt(s)";
+        /// threshold
+        theta: crate::options::Num = crate::options::Num(1.0), "mV";
+        /// reset
+        v_reset: crate::options::Num = crate::options::Num(0.0), "mV";
+        /// refractory period
+        t_ref: crate::options::Num = crate::options::Num(0.0), "ms";
+    }
+}
+
+impl GridOpts {
+    /// The tau and sigma axes (each n whole, 1 to 1e4).
+    pub fn axes(&self) -> Result<(Vec<f64>, Vec<f64>)> {
+        let ax = |name: &str, a: &[crate::options::Num; 3]| {
+            crate::numerics::stats::grid_axis(name, &[a[0].0, a[1].0, a[2].0], 10_000)
+        };
+        Ok((ax("tau", &self.tau)?, ax("sigma", &self.sigma)?))
+    }
+}
+
 /// The default μ grid (lo, hi, step in mV/s) for power-law fits of a LIF neuron: the paper's
 /// [−50, 150] mV/s in steps of 0.5 (reference §3.2) for Θ − min(V_R, 0) ≤ 1 mV, scaled with
 /// that distance otherwise (e.g. ×20 for Θ = 20 mV) so the fitting window stays around the

@@ -60,6 +60,51 @@ crate::options! {
     }
 }
 
+crate::options! {
+    /// Options of `Plot.save` and `Figure.save`.
+    pub struct SaveOpts {
+        /// width (none: the figure's)
+        width: Option<Count> = None, "px";
+        /// height (none: the figure's)
+        height: Option<Count> = None, "px";
+        /// replace an existing file that ssnlab did not write
+        overwrite: bool = false, "";
+        /// anything JSON-serialisable, stored in the FILE.meta.json sidecar
+        meta: serde_json::Value = serde_json::Value::Null, "";
+    }
+}
+
+crate::options! {
+    /// Options of `figure(panels, opts)`.
+    pub struct FigureOpts {
+        /// number of columns (none: all panels in one row)
+        cols: Option<Count> = None, "";
+        /// overall title
+        title: String = String::new(), "";
+        /// width (none: 450 per column)
+        width: Option<Count> = None, "px";
+        /// height (none: 380 per row)
+        height: Option<Count> = None, "px";
+    }
+}
+
+impl SaveOpts {
+    /// The size to render: the given width and height, else the figure's, each 50 to 10000 px.
+    pub fn size(&self, default: (u32, u32)) -> Result<(u32, u32)> {
+        let px = |name: &str, v: Option<Count>, d: u32| -> Result<u32> {
+            match v {
+                None => Ok(d),
+                Some(Count(x)) if (50..=10_000).contains(&x) => Ok(x as u32),
+                Some(Count(x)) => Err(Error::param(name, x, "must be 50 to 10000 px")),
+            }
+        };
+        Ok((
+            px("width", self.width, default.0)?,
+            px("height", self.height, default.1)?,
+        ))
+    }
+}
+
 fn range(name: &str, r: Option<[Num; 2]>, log: bool) -> Result<Option<(f64, f64)>> {
     let Some([a, b]) = r else { return Ok(None) };
     if !(a.0.is_finite() && b.0.is_finite() && a.0 < b.0) {

@@ -579,6 +579,24 @@ pub fn regime_map(
     })
 }
 
+crate::options! {
+    /// Options of `Ssn.response`.
+    pub struct ResponseOpts {
+        /// mu_E axis [lo, hi, n]
+        mu: [crate::options::Num; 3] = [crate::options::Num(0.0), crate::options::Num(50.0), crate::options::Num(501.0)], "mV/s";
+        /// mu_I / mu_E
+        r: crate::options::Num = crate::options::Num(1.0), "";
+    }
+}
+
+impl ResponseOpts {
+    /// The mu axis (n whole, 1 to 1e6).
+    pub fn mu_axis(&self) -> Result<Vec<f64>> {
+        let m = &self.mu;
+        crate::numerics::stats::grid_axis("mu", &[m[0].0, m[1].0, m[2].0], 1_000_000)
+    }
+}
+
 /// Parameters a regime map of an E–I SSN can vary: `mu`, `r` (μ_I/μ_E) and the couplings
 /// J_EE, J_EI, J_IE, J_II (mV).
 pub const MAP_PARAMS: [&str; 6] = ["mu", "r", "J_EE", "J_EI", "J_IE", "J_II"];

@@ -287,10 +287,10 @@ fn register_part2(api: &mut Api) {
         "Writes the weight matrix (N x N float64, rows postsynaptic) as NPY, with a metadata sidecar. Options: overwrite (false).\n\n```rhai\nmotif_gaussian(#{ N: 20 }).sample(1).save_npy(`${tmp_dir()}/w.npy`, #{ overwrite: true });\n```",
         |m: &mut MotifMatrix, path: &str, opts: Map| -> RResult<()> {
             const F: &str = "MotifMatrix.save_npy";
-            let o = Opts::new(&opts, F, &["overwrite"])?;
+            let o: crate::io::WriteOpts = from_map(&opts, &[]).map_err(|e| rt_err(F, e))?;
             let n = m.0.w.nrows();
             let meta = serde_json::json!({ "populations": m.0.sizes, "convention": "W[i][j]: weight from j onto i" });
-            crate::io::write_npy(std::path::Path::new(path), &[n, n], m.0.w.iter().copied().collect(), o.bool("overwrite", false)?, meta)
+            crate::io::write_npy(std::path::Path::new(path), &[n, n], m.0.w.iter().copied().collect(), o.overwrite, crate::io::merge_meta(meta, &o.meta))
                 .map_err(err(F))
         },
     );
@@ -302,10 +302,10 @@ fn register_part2(api: &mut Api) {
         "Writes the adjacency matrix (N x N float64 of 0/1, rows postsynaptic) as NPY, with a metadata sidecar. Options: overwrite (false).\n\n```rhai\nsonet(#{ N: 20, p: 0.2 }).sample(1).save_npy(`${tmp_dir()}/a.npy`, #{ overwrite: true });\n```",
         |g: &mut MotifGraph, path: &str, opts: Map| -> RResult<()> {
             const F: &str = "MotifGraph.save_npy";
-            let o = Opts::new(&opts, F, &["overwrite"])?;
+            let o: crate::io::WriteOpts = from_map(&opts, &[]).map_err(|e| rt_err(F, e))?;
             let n = g.0.n();
             let meta = serde_json::json!({ "populations": g.0.sizes, "convention": "A[i][j] = 1: edge from j onto i" });
-            crate::io::write_npy(std::path::Path::new(path), &[n, n], g.0.adj.iter().map(|&x| x as f64).collect(), o.bool("overwrite", false)?, meta)
+            crate::io::write_npy(std::path::Path::new(path), &[n, n], g.0.adj.iter().map(|&x| x as f64).collect(), o.overwrite, crate::io::merge_meta(meta, &o.meta))
                 .map_err(err(F))
         },
     );

@@ -8,8 +8,9 @@ use super::convert::{
 };
 use super::spiking::SimResult;
 use crate::io::{self, Column};
+use crate::io::{CsvOpts, WriteOpts};
 use crate::options::{Documented, from_map};
-use crate::plot::build::{HistOpts, PlotOpts, SeriesOpts, regime_categories};
+use crate::plot::build::{FigureOpts, HistOpts, PlotOpts, SaveOpts, SeriesOpts, regime_categories};
 use crate::plot::{Figure, Layer, PALETTE, Plot, parse_color, preview};
 use crate::rate::regime::RegimeMap;
 use rhai::{Array, Dynamic, Map};
@@ -18,14 +19,6 @@ use std::path::Path;
 
 fn json_of(v: &Dynamic, func: &str) -> RResult<Value> {
     serde_json::to_value(v).map_err(|e| rt_err(func, format!("cannot convert to JSON: {e}")))
-}
-
-fn write_opts(o: &Opts, func: &str) -> RResult<(bool, Value)> {
-    let meta = match o.raw("meta") {
-        Some(v) => json_of(v, func)?,
-        None => Value::Null,
-    };
-    Ok((o.bool("overwrite", false)?, meta))
 }
 
 fn color_opt(o: &Opts, func: &str, default: (u8, u8, u8)) -> RResult<(u8, u8, u8)> {
@@ -48,12 +41,9 @@ fn add_series(p: &mut Plot, x: Dynamic, y: Dynamic, m: &Map, points: bool) -> RR
 }
 
 pub(super) fn save_fig(fig: &mut Figure, path: &str, m: &Map, func: &str) -> RResult<()> {
-    let o = Opts::new(m, func, &["width", "height", "overwrite", "meta"])?;
-    let (ow, meta) = write_opts(&o, func)?;
-    fig.size = (
-        o.usize("width", fig.size.0 as usize)? as u32,
-        o.usize("height", fig.size.1 as usize)? as u32,
-    );
+    let o: SaveOpts = from_map(m, &[]).map_err(|e| rt_err(func, e))?;
+    let (ow, meta) = (o.overwrite, o.meta.clone());
+    fig.size = o.size(fig.size).map_err(err_dyn(func))?;
     let p = Path::new(path);
     io::check_writable(p, ow).map_err(err_dyn(func))?;
     fig.save(p).map_err(err_dyn(func))?;
@@ -260,7 +250,7 @@ fn register_part2(api: &mut Api) {
     api.method("Plot", "save", &["path: string"], "", "Renders to PNG or SVG (by extension), 800x500 px, with a metadata sidecar.\n\n```rhai\nlet p = plot(); p.line([0, 1], [0, 1]); p.save(`${tmp_dir()}/p.svg`);\n```", |p: &mut Plot, path: &str| -> RResult<()> {
         save_fig(&mut Figure::single(p.clone(), (800, 500)), path, &Map::new(), "Plot.save")
     });
-    api.method("Plot", "save", &["path: string", "opts: map"], "", "Renders to PNG or SVG. Options: width, height (px), overwrite (false), meta (map recorded in the sidecar).\n\n```rhai\nlet p = plot(); p.line([0, 1], [0, 1]); p.save(`${tmp_dir()}/p.png`, #{ width: 400, height: 300, meta: #{ seed: 1 } });\n```", |p: &mut Plot, path: &str, m: Map| -> RResult<()> {
+    api.method("Plot", "save", &["path: string", "opts: map"], "", &format!("Renders to PNG or SVG (by the extension) with a metadata sidecar.\n\n{}\n```rhai\nlet p = plot(); p.line([0, 1], [0, 1]); p.save(`${{tmp_dir()}}/p.png`, #{{ width: 400, height: 300, meta: #{{ seed: 1 }} }});\n```", SaveOpts::table()), |p: &mut Plot, path: &str, m: Map| -> RResult<()> {
         save_fig(&mut Figure::single(p.clone(), (800, 500)), path, &m, "Plot.save")
     });
     // ------------------------------------------------------------------ Figure
@@ -269,10 +259,10 @@ fn register_part2(api: &mut Api) {
         "figure",
         &["panels: array", "opts: map"],
         "Figure",
-        "Arranges Plots on a grid. Options: cols (number of columns, default all in one row), title, width, height (px; default 450 per column x 380 per row).\n\n```rhai\nlet a = plot(); a.line([0, 1], [0, 1]);\nlet f = figure([a, a], #{ cols: 1 });\n```",
+        &format!("Arranges Plots on a grid.\n\n{}\n```rhai\nlet a = plot(); a.line([0, 1], [0, 1]);\nlet f = figure([a, a], #{{ cols: 1 }});\n```", FigureOpts::table()),
         |panels: Array, m: Map| -> RResult<Figure> {
             const F: &str = "figure";
-            let o = Opts::new(&m, F, &["cols", "title", "width", "height"])?;
+            let o: FigureOpts = from_map(&m, &[]).map_err(|e| rt_err(F, e))?;
             let ps: Vec<Plot> = panels
                 .iter()
                 .enumerate()
@@ -281,14 +271,16 @@ fn register_part2(api: &mut Api) {
             if ps.is_empty() {
                 return Err(rt_err(F, "needs at least one panel"));
             }
-            let cols = o.usize("cols", ps.len())?.clamp(1, ps.len());
+            let cols = o.cols.map_or(ps.len(), |c| c.0 as usize).clamp(1, ps.len());
             let rows = ps.len().div_ceil(cols);
-            let size = (o.usize("width", 450 * cols)? as u32, o.usize("height", 380 * rows)? as u32);
-            Ok(Figure { panels: ps, cols, title: o.string("title", "")?, size })
+            let size = SaveOpts { width: o.width, height: o.height, ..Default::default() }
+                .size(((450 * cols) as u32, (380 * rows) as u32))
+                .map_err(err_dyn(F))?;
+            Ok(Figure { panels: ps, cols, title: o.title.clone(), size })
         },
     );
     api.method("Figure", "save", &["path: string"], "", "Renders to PNG or SVG (by extension) with a metadata sidecar.\n\n```rhai\nlet a = plot(); a.line([0, 1], [0, 1]);\nfigure([a], #{}).save(`${tmp_dir()}/f.svg`);\n```", |f: &mut Figure, path: &str| save_fig(f, path, &Map::new(), "Figure.save"));
-    api.method("Figure", "save", &["path: string", "opts: map"], "", "Renders with options width, height, overwrite, meta.\n\n```rhai\nlet a = plot(); a.line([0, 1], [0, 1]);\nfigure([a], #{}).save(`${tmp_dir()}/f.png`, #{ overwrite: true });\n```", |f: &mut Figure, path: &str, m: Map| save_fig(f, path, &m, "Figure.save"));
+    api.method("Figure", "save", &["path: string", "opts: map"], "", &format!("Renders to PNG or SVG (by the extension) with a metadata sidecar.\n\n{}\n```rhai\nlet a = plot(); a.line([0, 1], [0, 1]);\nfigure([a], #{{}}).save(`${{tmp_dir()}}/f.png`, #{{ overwrite: true }});\n```", SaveOpts::table()), |f: &mut Figure, path: &str, m: Map| save_fig(f, path, &m, "Figure.save"));
 
     // ------------------------------------------------------------------ result plots
     api.method(
@@ -393,16 +385,12 @@ fn register_part3(api: &mut Api) {
         "write_csv",
         &["path: string", "table: map", "opts: map"],
         "",
-        "Writes a table (map of column name -> array, equal lengths; numbers or strings) as CSV. Options: columns (order; default alphabetical), overwrite, meta. Name columns with units (e.g. mu_mV_per_s, rate_hz).\n\n```rhai\nwrite_csv(`${tmp_dir()}/t.csv`, #{ t_ms: [0, 1], rate_hz: [2, 3] }, #{ columns: [\"t_ms\", \"rate_hz\"] });\n```",
+        &format!("Writes a table (map of column name -> array, equal lengths; numbers or strings) as CSV with a metadata sidecar. Name columns with units (e.g. mu_mV_per_s, rate_hz).\n\n{}\n```rhai\nwrite_csv(`${{tmp_dir()}}/t.csv`, #{{ t_ms: [0, 1], rate_hz: [2, 3] }}, #{{ columns: [\"t_ms\", \"rate_hz\"] }});\n```", CsvOpts::table()),
         |path: &str, table: Map, m: Map| -> RResult<()> {
             const F: &str = "write_csv";
-            let o = Opts::new(&m, F, &["columns", "overwrite", "meta"])?;
-            let (ow, meta) = write_opts(&o, F)?;
-            let order = match o.raw("columns") {
-                Some(v) => Some(v.clone().try_cast::<Array>().ok_or_else(|| rt_err(F, "`columns` must be an array of names"))?.iter().map(|x| x.to_string()).collect()),
-                None => None,
-            };
-            let cols = columns_of(&table, order, F)?;
+            let o: CsvOpts = from_map(&m, &[]).map_err(|e| rt_err(F, e))?;
+            let (ow, meta) = (o.overwrite, o.meta.clone());
+            let cols = columns_of(&table, o.columns, F)?;
             io::write_csv(Path::new(path), &cols, ow, meta).map_err(err_dyn(F))
         },
     );
@@ -428,11 +416,11 @@ fn register_part3(api: &mut Api) {
         "write_json",
         &["path: string", "value: any", "opts: map"],
         "",
-        "Writes any value (maps, arrays, numbers, strings) as pretty JSON. Options: overwrite, meta.\n\n```rhai\nwrite_json(`${tmp_dir()}/p.json`, #{ J: [[2, 12], [6, 1]], r: 1 }, #{});\n```",
+        &format!("Writes any value (maps, arrays, numbers, strings) as pretty JSON with a metadata sidecar.\n\n{}\n```rhai\nwrite_json(`${{tmp_dir()}}/p.json`, #{{ J: [[2, 12], [6, 1]], r: 1 }}, #{{}});\n```", WriteOpts::table()),
         |path: &str, v: Dynamic, m: Map| -> RResult<()> {
             const F: &str = "write_json";
-            let o = Opts::new(&m, F, &["overwrite", "meta"])?;
-            let (ow, meta) = write_opts(&o, F)?;
+            let o: WriteOpts = from_map(&m, &[]).map_err(|e| rt_err(F, e))?;
+            let (ow, meta) = (o.overwrite, o.meta.clone());
             let j = json_of(&v, F)?;
             io::write_json(Path::new(path), &j, ow, meta).map_err(err_dyn(F))
         },
@@ -455,11 +443,11 @@ fn register_part4(api: &mut Api) {
         "write_npy",
         &["path: string", "data: array", "opts: map"],
         "",
-        "Writes an array (1-D) or matrix (array of equal-length arrays) as float64 NPY (numpy.load reads it). Options: overwrite, meta.\n\n```rhai\nwrite_npy(`${tmp_dir()}/m.npy`, [[1, 2], [3, 4]], #{});\n```",
+        &format!("Writes an array (1-D) or matrix (array of equal-length arrays) as float64 NPY (numpy.load reads it) with a metadata sidecar.\n\n{}\n```rhai\nwrite_npy(`${{tmp_dir()}}/m.npy`, [[1, 2], [3, 4]], #{{}});\n```", WriteOpts::table()),
         |path: &str, d: Dynamic, m: Map| -> RResult<()> {
             const F: &str = "write_npy";
-            let o = Opts::new(&m, F, &["overwrite", "meta"])?;
-            let (ow, meta) = write_opts(&o, F)?;
+            let o: WriteOpts = from_map(&m, &[]).map_err(|e| rt_err(F, e))?;
+            let (ow, meta) = (o.overwrite, o.meta.clone());
             let is_matrix = d.clone().try_cast::<Array>().is_some_and(|a| a.first().is_some_and(|x| x.is_array()));
             let (shape, data) = if is_matrix {
                 let mm = num_matrix(&d, F, "data")?;

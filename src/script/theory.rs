@@ -6,13 +6,16 @@ use super::convert::{
     NumOrVec, Opts, RResult, count, err, fnum, map_of, num, num_vec, rt_err, to_array, to_map,
     to_matrix,
 };
+use crate::neuron::lif::LifOpts;
 use crate::neuron::lif::{FiSimOptions, FiSimOpts};
-use crate::neuron::powerlaw::{FitOptions, fit_lif, fit_power_law};
+use crate::neuron::powerlaw::{FitLifOpts, FitOptions, GridOpts, fit_lif, fit_power_law};
 use crate::neuron::{Lif, PowerLaw};
 use crate::numerics::timecourse::TimeCourse;
 use crate::options::{Documented, from_map};
 use crate::rate::lifnet::{LifNetwork, NetworkOpts, PAPER_NETWORKS, paper_network};
-use crate::rate::regime::{MAP_PARAMS, RegimeMap, conditions, peak, response, ssn_regime_map};
+use crate::rate::regime::{
+    MAP_PARAMS, RegimeMap, ResponseOpts, conditions, peak, response, ssn_regime_map,
+};
 use crate::rate::ssn::SimulateOpts;
 use crate::rate::ssn::coupling_index;
 use crate::rate::{PopKind, Ssn, SteadyState, design};
@@ -201,10 +204,10 @@ fn register_part1(api: &mut Api) {
         "lif",
         &["params: map"],
         "Lif",
-        "A LIF neuron. Keys (defaults): tau (20 ms), theta (1 mV), v_reset (0 mV), t_ref (0 ms).\n\n```rhai\nlet e = lif(#{ tau: 20, theta: 1, v_reset: 0, t_ref: 0 });\nlet i = lif(#{ tau: 10 });\nlet cortical = lif(#{ tau: 20, theta: 20, v_reset: 10, t_ref: 2 });\n```",
+        &format!("A LIF neuron.\n\n{}\n```rhai\nlet e = lif(#{{ tau: 20, theta: 1, v_reset: 0, t_ref: 0 }});\nlet i = lif(#{{ tau: 10 }});\nlet cortical = lif(#{{ tau: 20, theta: 20, v_reset: 10, t_ref: 2 }});\n```", LifOpts::table()),
         |m: Map| -> RResult<Lif> {
-            let o = Opts::new(&m, "lif", &["tau", "theta", "v_reset", "t_ref"])?;
-            Lif::new(o.f64("tau", 20.0)?, o.f64("theta", 1.0)?, o.f64("v_reset", 0.0)?, o.f64("t_ref", 0.0)?).map_err(err("lif"))
+            let o: LifOpts = from_map(&m, &[]).map_err(|e| rt_err("lif", e))?;
+            o.neuron().map_err(err("lif"))
         },
     );
     api.func("lif", &[], "Lif", "A LIF neuron with the paper's defaults (tau 20 ms, theta 1 mV, v_reset 0, t_ref 0).\n\n```rhai\nprint(lif().rate(50, 3));\n```", Lif::default);
@@ -262,16 +265,12 @@ fn register_part1(api: &mut Api) {
         "fit_power_law",
         &["sigma: number", "opts: map"],
         "PowerLaw",
-        "Power-law fit with options: mu ([lo, hi, step], default [-50, 150, 0.5]) and max_rate (Hz, default 10).\n\n```rhai\nlet p = lif(#{ tau: 10 }).fit_power_law(3, #{ max_rate: 20 });\nprint(p);\n```",
+        &format!("Power-law fit to the transfer function Phi at noise sigma (reference section 3.2): least squares over the mu grid points with rates up to max_rate.\n\n{}\n```rhai\nlet p = lif(#{{ tau: 10 }}).fit_power_law(3, #{{ max_rate: 20 }});\nprint(p);\n```", FitLifOpts::table()),
         |l: &mut Lif, sigma: Dynamic, m: Map| -> RResult<PowerLawObj> {
             const F: &str = "Lif.fit_power_law";
-            let o = Opts::new(&m, F, &["mu", "max_rate"])?;
+            let o: FitLifOpts = from_map(&m, &[]).map_err(|e| rt_err(F, e))?;
             let s = num(&sigma, F, "sigma")?;
-            let g = o.opt_vec("mu")?.unwrap_or(vec![-50.0, 150.0, 0.5]);
-            if g.len() != 3 {
-                return Err(rt_err(F, "option `mu` must be [lo, hi, step]"));
-            }
-            let f = fit_lif(l, s, (g[0], g[1], g[2]), o.f64("max_rate", 10.0)?).map_err(err(F))?;
+            let f = fit_lif(l, s, (o.mu[0].0, o.mu[1].0, o.mu[2].0), o.max_rate.0).map_err(err(F))?;
             Ok(PowerLawObj { law: f.law, rmse: f.rmse, max_err: f.max_err, condition: f.condition, ill: f.ill_conditioned })
         },
     );
@@ -364,13 +363,12 @@ fn register_part2(api: &mut Api) {
         "power_law_grid",
         &["opts: map"],
         "map",
-        "Fig 1C: power-law fits over a grid of tau (ms) and sigma (mV/sqrt(s)), computed in parallel. Options: tau ([lo, hi, n], default [7, 23, 81]), sigma ([lo, hi, n], default [1, 5, 81]), theta (1), v_reset (0), t_ref (0). Returns #{ tau, sigma, a, b, n, rmse, ill_conditioned } with a, b, n, ... as rows over tau of columns over sigma.\n\n```rhai\nlet g = power_law_grid(#{ tau: [10, 20, 3], sigma: [2, 4, 3] });\nprint(g.n[2][1]);   // tau = 20, sigma = 3: about 3.08\n```",
+        &format!("Fig 1C: power-law fits over a grid of tau (ms) and sigma (mV/sqrt(s)), computed in parallel. Returns #{{ tau, sigma, a, b, n, rmse, ill_conditioned }} with a, b, n, ... as rows over tau of columns over sigma.\n\n{}\n```rhai\nlet g = power_law_grid(#{{ tau: [10, 20, 3], sigma: [2, 4, 3] }});\nprint(g.n[2][1]);   // tau = 20, sigma = 3: about 3.08\n```", GridOpts::table()),
         |m: Map| -> RResult<Map> {
             const F: &str = "power_law_grid";
-            let o = Opts::new(&m, F, &["tau", "sigma", "theta", "v_reset", "t_ref"])?;
-            let taus = grid3(&o, "tau", F, Some((7.0, 23.0, 81)))?.unwrap_or_default();
-            let sigmas = grid3(&o, "sigma", F, Some((1.0, 5.0, 81)))?.unwrap_or_default();
-            let g = crate::neuron::powerlaw::fit_grid(&taus, &sigmas, o.f64("theta", 1.0)?, o.f64("v_reset", 0.0)?, o.f64("t_ref", 0.0)?)
+            let o: GridOpts = from_map(&m, &[]).map_err(|e| rt_err(F, e))?;
+            let (taus, sigmas) = o.axes().map_err(err(F))?;
+            let g = crate::neuron::powerlaw::fit_grid(&taus, &sigmas, o.theta.0, o.v_reset.0, o.t_ref.0)
                 .map_err(err(F))?;
             let field = |f: &dyn Fn(&crate::neuron::PowerLawFit) -> Dynamic| -> Array {
                 g.iter().map(|row| Dynamic::from_array(row.iter().map(f).collect())).collect()
@@ -564,12 +562,12 @@ fn register_part4(api: &mut Api) {
         "response",
         &["opts: map"],
         "map",
-        "Response curves along mu_I = r mu_E. Options: mu ([lo, hi, n], default [0, 50, 501]), r (1). Returns #{ mu, up, down (nu_E followed on a slow ramp up and down), all (every steady state: #{mu, nu_e, nu_i, stable}), peak #{mu, nu_e, nu_i} or (), bistable, no_state (arrays of [lo, hi] ranges) }.\n\n```rhai\nlet c = paper_network(\"bistable\").to_ssn().response(#{ mu: [0, 6, 61], r: 1 });\nprint(c.bistable);\n```",
+        &format!("Response curves along mu_I = r mu_E. Returns #{{ mu, up, down (nu_E followed on a slow ramp up and down), all (every steady state: #{{mu, nu_e, nu_i, stable}}), peak #{{mu, nu_e, nu_i}} or (), bistable, no_state (arrays of [lo, hi] ranges) }}.\n\n{}\n```rhai\nlet c = paper_network(\"bistable\").to_ssn().response(#{{ mu: [0, 6, 61], r: 1 }});\nprint(c.bistable);\n```", ResponseOpts::table()),
         |n: &mut Ssn, m: Map| -> RResult<Map> {
             const F: &str = "Ssn.response";
-            let o = Opts::new(&m, F, &["mu", "r"])?;
-            let mu = grid3(&o, "mu", F, Some((0.0, 50.0, 501)))?.unwrap_or_default();
-            let r = o.f64("r", 1.0)?;
+            let o: ResponseOpts = from_map(&m, &[]).map_err(|e| rt_err(F, e))?;
+            let mu = o.mu_axis().map_err(err(F))?;
+            let r = o.r.0;
             let res = response(n, r, &mu).map_err(err(F))?;
             let all: Array = res
                 .all
