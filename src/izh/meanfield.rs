@@ -120,6 +120,47 @@ pub struct Continuation {
 /// rates (Hz), v (mV), u (pA), s_ampa, s_gaba.
 pub const STATE_KEYS: [&str; 5] = ["rates", "v", "u", "s_ampa", "s_gaba"];
 
+crate::options! {
+    /// A state map (`x0`): per-population arrays; missing ones keep the resting state.
+    pub struct StateOpts {
+        /// rates
+        rates: Option<Vec<crate::options::Num>> = None, "Hz";
+        /// mean membrane potentials
+        v: Option<Vec<crate::options::Num>> = None, "mV";
+        /// recovery variables
+        u: Option<Vec<crate::options::Num>> = None, "pA";
+        /// AMPA gates
+        s_ampa: Option<Vec<crate::options::Num>> = None, "";
+        /// GABA gates
+        s_gaba: Option<Vec<crate::options::Num>> = None, "";
+        /// eigenvalues of a steady_state() map (ignored, so that map works as x0)
+        eig: Option<serde_json::Value> = None, "";
+        /// stability of a steady_state() map (ignored)
+        stable: Option<bool> = None, "";
+    }
+}
+
+impl StateOpts {
+    /// The state vector of `m` (rates converted from Hz).
+    pub fn state(&self, m: &IzhMeanField) -> Result<Vec<f64>> {
+        let f = |v: &Option<Vec<crate::options::Num>>| {
+            v.as_ref()
+                .map(|x| x.iter().map(|n| n.0).collect::<Vec<f64>>())
+        };
+        let vals: Vec<(&str, Vec<f64>)> = [
+            ("rates", f(&self.rates)),
+            ("v", f(&self.v)),
+            ("u", f(&self.u)),
+            ("s_ampa", f(&self.s_ampa)),
+            ("s_gaba", f(&self.s_gaba)),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+        m.state_from_values(&vals)
+    }
+}
+
 impl IzhMeanField {
     /// A validated mean-field network.
     pub fn new(pops: Vec<IzhPop>, j: Vec<Vec<f64>>, i_ext: Vec<f64>) -> Result<Self> {

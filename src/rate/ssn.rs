@@ -149,6 +149,63 @@ impl std::str::FromStr for PopKind {
     }
 }
 
+crate::options! {
+    /// Options of `ssn(#{ f, J, tau, types })` other than `f` (the PowerLaw values, read by the
+    /// binding).
+    pub struct SsnOpts {
+        /// coupling magnitudes J[post][pre], one row and column per population (required)
+        J: Vec<Vec<crate::options::Num>> = Vec::new(), "mV";
+        /// time constants per population (none: 20 for E, 10 for I)
+        tau: Option<Vec<crate::options::Num>> = None, "ms";
+        /// "E" or "I" per population (none: [E, I] for two populations)
+        types: Option<Vec<String>> = None, "";
+    }
+}
+
+impl SsnOpts {
+    /// The SSN with these transfer functions (checked: J is P × P, types given for P ≠ 2).
+    pub fn ssn(&self, f: Vec<PowerLaw>) -> Result<Ssn> {
+        let p = f.len();
+        if self.J.is_empty() {
+            return Err(Error::param(
+                "J",
+                "none",
+                "is required: the matrix of coupling magnitudes (mV)",
+            ));
+        }
+        if self.J.len() != p || self.J.iter().any(|r| r.len() != p) {
+            return Err(Error::param(
+                "J",
+                format!("{}x{}", self.J.len(), self.J.first().map_or(0, |r| r.len())),
+                format!(
+                    "`f` has {p} transfer function(s): J must be {p}x{p}, one row and column per transfer function"
+                ),
+            ));
+        }
+        let kinds = match &self.types {
+            None if p == 2 => vec![PopKind::E, PopKind::I],
+            None => {
+                return Err(Error::param(
+                    "types",
+                    "none",
+                    "is required (e.g. [\"E\", \"I\", \"I\"]) unless there are exactly 2 populations (then E, I)",
+                ));
+            }
+            Some(t) => t
+                .iter()
+                .map(|s| s.parse::<PopKind>())
+                .collect::<Result<_>>()?,
+        };
+        let j = self
+            .J
+            .iter()
+            .map(|r| r.iter().map(|x| x.0).collect())
+            .collect();
+        let tau = self.tau.as_ref().map(|t| t.iter().map(|x| x.0).collect());
+        Ssn::new(f, j, kinds, tau)
+    }
+}
+
 /// The (post, pre) indices of an E–I coupling named "J_EE", "J_EI", "J_IE" or "J_II".
 pub fn coupling_index(name: &str) -> Result<(usize, usize)> {
     match name {

@@ -4,7 +4,7 @@
 //! any mix. Errors name the function, the parameter, the bad value and what is allowed.
 
 use crate::error::Error;
-use rhai::{Array, Dynamic, EvalAltResult, FLOAT, INT, Map, Position};
+use rhai::{Array, Dynamic, EvalAltResult, FLOAT, Map, Position};
 
 /// Result type of registered functions.
 pub type RResult<T> = std::result::Result<T, Box<EvalAltResult>>;
@@ -171,11 +171,6 @@ pub fn to_array(xs: &[f64]) -> Array {
         .collect()
 }
 
-/// A Rhai array of integers.
-pub fn to_int_array(xs: &[usize]) -> Array {
-    xs.iter().map(|&x| Dynamic::from_int(x as INT)).collect()
-}
-
 /// A Rhai array of arrays of floats.
 pub fn to_matrix(rows: &[Vec<f64>]) -> Array {
     rows.iter()
@@ -240,10 +235,6 @@ impl<'a> Opts<'a> {
     pub fn map(&self) -> &Map {
         self.map
     }
-    /// True if the key is present.
-    pub fn has(&self, key: &str) -> bool {
-        self.map.contains_key(key)
-    }
     /// The raw value of a key.
     pub fn raw(&self, key: &str) -> Option<&Dynamic> {
         self.map.get(key)
@@ -258,21 +249,6 @@ impl<'a> Opts<'a> {
     /// A number with a default.
     pub fn f64(&self, key: &str, default: f64) -> RResult<f64> {
         Ok(self.opt_f64(key)?.unwrap_or(default))
-    }
-    /// A count with a default.
-    pub fn usize(&self, key: &str, default: usize) -> RResult<usize> {
-        self.map
-            .get(key)
-            .map(|v| count(v, self.func, key))
-            .transpose()
-            .map(|o| o.unwrap_or(default))
-    }
-    /// An optional count.
-    pub fn opt_usize(&self, key: &str) -> RResult<Option<usize>> {
-        self.map
-            .get(key)
-            .map(|v| count(v, self.func, key))
-            .transpose()
     }
     /// A boolean with a default.
     pub fn bool(&self, key: &str, default: bool) -> RResult<bool> {
@@ -306,20 +282,6 @@ impl<'a> Opts<'a> {
         self.map
             .get(key)
             .map(|v| num_vec(v, self.func, key))
-            .transpose()
-    }
-    /// An optional matrix.
-    pub fn opt_matrix(&self, key: &str) -> RResult<Option<Vec<Vec<f64>>>> {
-        self.map
-            .get(key)
-            .map(|v| num_matrix(v, self.func, key))
-            .transpose()
-    }
-    /// An optional number-or-vector.
-    pub fn opt_num_or_vec(&self, key: &str) -> RResult<Option<NumOrVec>> {
-        self.map
-            .get(key)
-            .map(|v| NumOrVec::read(v, self.func, key))
             .transpose()
     }
 }

@@ -6,7 +6,7 @@ use super::api::Api;
 use super::convert::{Opts, RResult, err, map_of, num_matrix, rt_err, to_array};
 use super::spiking::signal_of;
 use super::timecourse::extra_dynamic;
-use crate::izh::meanfield::STATE_KEYS;
+use crate::izh::meanfield::StateOpts;
 use crate::izh::meanfield::{ContinuationOpts, ResonanceOpts, SimulateOpts as IzhSimulateOpts};
 use crate::izh::network::IzhRunOpts;
 use crate::izh::network::{IzhRunOptions, run};
@@ -83,16 +83,9 @@ fn state_from(m: &IzhMeanField, v: Option<&Dynamic>, func: &str) -> RResult<Vec<
             "`x0` must be a map with rates (Hz), v, u, s_ampa, s_gaba arrays (as a state map)",
         ));
     }
-    let mm = v.clone().cast::<Map>();
-    let o = Opts::new(&mm, func, &STATE_KEYS)?;
-    let mut vals = Vec::new();
-    for key in STATE_KEYS {
-        if let Some(x) = o.opt_vec(key)? {
-            vals.push((key, x));
-        }
-    }
-    m.state_from_values(&vals)
-        .map_err(|e| rt_err(func, format!("x0: {e}")))
+    let o: StateOpts =
+        from_map(&v.clone().cast::<Map>(), &[]).map_err(|e| rt_err(func, format!("x0: {e}")))?;
+    o.state(m).map_err(|e| rt_err(func, format!("x0: {e}")))
 }
 
 fn inputs(m: &IzhMeanField, v: Option<&Dynamic>, func: &str) -> RResult<Vec<Signal>> {
@@ -290,7 +283,7 @@ fn register_part2(api: &mut Api) {
         "simulate",
         &["opts: map"],
         "TimeCourse",
-        &format!("Integrates the mean field (RK4). Also I (array of currents or Signals per population, pA; default the model's) and x0 (a state map as returned here or by steady_state; default rest). Returns a TimeCourse: pop_rates (Hz), extras v, u ([population][time], mV and pA) and last (the final state map, usable as x0). A non-finite state ends it with status \"diverged\".\n\n{}\n```rhai\nlet mf = izh_mean_field(#{{ populations: [\"RS\"], J: [[1]], I: [60] }});\nlet s = mf.simulate(#{{ duration: 200 }});\nprint(s.pop_rates[0][-1]);\nassert(s.status == \"finished\");\n```", IzhSimulateOpts::table()),
+        &format!("Integrates the mean field (RK4). Also I (array of currents or Signals per population, pA; default the model's) and x0 (a state map as returned here or by steady_state; default rest). Returns a TimeCourse: pop_rates (Hz), extras v, u ([population][time], mV and pA) and last (the final state map, usable as x0). A non-finite state ends it with status \"diverged\".\n\n{}\n```rhai\nlet mf = izh_mean_field(#{{ populations: [\"RS\"], J: [[1]], I: [60] }});\nlet s = mf.simulate(#{{ duration: 200 }});\nprint(s.pop_rates[0][-1]);\nassert(s.status == \"finished\");\n// a steady state (or s.last) works as the initial state\nlet again = mf.simulate(#{{ duration: 20, x0: mf.steady_state() }});\nassert(again.status == \"finished\");\n```", IzhSimulateOpts::table()),
         |m: &mut IzhMeanField, opts: Map| -> RResult<TimeCourse> {
             const F: &str = "IzhMeanField.simulate";
             let so: IzhSimulateOpts = from_map(&opts, &["I", "x0"]).map_err(|e| rt_err(F, e))?;

@@ -142,33 +142,13 @@ fn drives(spec: &NetSpec, o: &Opts, func: &str, default_r: f64) -> RResult<Vec<S
             .collect();
     }
     let base = signal_of(v, func, "mu")?;
-    let ratio = match o.opt_vec("ratio")? {
-        Some(r) if r.len() == p => r,
-        Some(r) => {
-            return Err(rt_err(
-                func,
-                format!(
-                    "`ratio` needs {p} values (one per population), got {}",
-                    r.len()
-                ),
-            ));
-        }
-        None => {
-            let r = o.f64("r", default_r)?;
-            if p == 2 {
-                vec![1.0, r]
-            } else {
-                if o.has("r") {
-                    return Err(rt_err(
-                        func,
-                        "`r` applies to E-I pairs; with more populations give `ratio` (one factor per population)",
-                    ));
-                }
-                vec![1.0; p]
-            }
-        }
-    };
-    Ok(ratio.iter().map(|&k| base.scaled(k)).collect())
+    spec.scaled_drives(
+        &base,
+        o.opt_vec("ratio")?.as_deref(),
+        o.opt_f64("r")?,
+        default_r,
+    )
+    .map_err(|e| rt_err(func, e))
 }
 
 /// The drive keys of `run`, read by the binding (polymorphic); every other key is a field of

@@ -17,8 +17,8 @@ use crate::rate::regime::{
     MAP_PARAMS, RegimeMap, ResponseOpts, conditions, peak, response, ssn_regime_map,
 };
 use crate::rate::ssn::SimulateOpts;
-use crate::rate::ssn::coupling_index;
-use crate::rate::{PopKind, Ssn, SteadyState, design};
+use crate::rate::ssn::{SsnOpts, coupling_index};
+use crate::rate::{Ssn, SteadyState, design};
 use rhai::{Array, Dynamic, FnPtr, Map, NativeCallContext};
 
 /// A power law together with its fit diagnostics (when it came from a fit).
@@ -105,14 +105,15 @@ fn network_from_map(m: &Map) -> RResult<LifNetwork> {
 
 fn ssn_from_map(m: &Map) -> RResult<Ssn> {
     const F: &str = "ssn";
-    let o = Opts::new(m, F, &["f", "J", "tau", "types"])?;
-    let fs = o.raw("f").ok_or_else(|| {
-        rt_err(
-            F,
-            "option `f` (array of PowerLaw, one per population) is required",
-        )
-    })?;
-    let arr = fs
+    let o: SsnOpts = from_map(m, &["f"]).map_err(|e| rt_err(F, e))?;
+    let arr = m
+        .get("f")
+        .ok_or_else(|| {
+            rt_err(
+                F,
+                "option `f` (array of PowerLaw, one per population) is required",
+            )
+        })?
         .clone()
         .into_array()
         .map_err(|_| rt_err(F, "option `f` must be an array of PowerLaw values"))?;
@@ -125,47 +126,7 @@ fn ssn_from_map(m: &Map) -> RResult<Ssn> {
             })
         })
         .collect::<RResult<_>>()?;
-    let j = o.opt_matrix("J")?.ok_or_else(|| {
-        rt_err(
-            F,
-            "option `J` (matrix of coupling magnitudes, mV) is required",
-        )
-    })?;
-    if j.len() != f.len() || j.iter().any(|r| r.len() != f.len()) {
-        return Err(rt_err(
-            F,
-            format!(
-                "option `J` is {}x{} but `f` has {} transfer function(s): J must be {n}x{n}, one row and column per transfer function",
-                j.len(),
-                j.first().map_or(0, |r| r.len()),
-                f.len(),
-                n = f.len()
-            ),
-        ));
-    }
-    let kinds = match o.raw("types") {
-        None => {
-            if f.len() == 2 {
-                vec![PopKind::E, PopKind::I]
-            } else {
-                return Err(rt_err(
-                    F,
-                    "option `types` (e.g. [\"E\", \"I\", \"I\"]) is required unless there are exactly 2 populations (then E, I)",
-                ));
-            }
-        }
-        Some(t) => {
-            let a = t
-                .clone()
-                .into_array()
-                .map_err(|_| rt_err(F, "option `types` must be an array of \"E\"/\"I\""))?;
-            a.iter()
-                .map(|s| s.to_string().parse::<PopKind>().map_err(err(F)))
-                .collect::<RResult<_>>()?
-        }
-    };
-    let tau = o.opt_vec("tau")?;
-    Ssn::new(f, j, kinds, tau).map_err(err(F))
+    o.ssn(f).map_err(err(F))
 }
 
 fn mu_r(net: &Ssn, mu: &Dynamic, r: &Dynamic, func: &str) -> RResult<Vec<f64>> {
@@ -483,7 +444,7 @@ fn register_part3(api: &mut Api) {
         "ssn",
         &["params: map"],
         "Ssn",
-        "An SSN. Keys: f (array of PowerLaw), J (matrix of magnitudes, mV), tau (ms, default 20 for E and 10 for I), types (default [\"E\", \"I\"]).\n\n```rhai\nlet pe = power_law(1.079e-4, -11.14, 3.081);\nlet pi = power_law(2.210e-6, 4.77, 3.815);\nlet net = ssn(#{ f: [pe, pi], J: [[2, 12], [6, 1]] });\nprint(net.det);\n```",
+        &format!("An SSN: f (array of PowerLaw, one per population; required) and the options below.\n\n{}\n```rhai\nlet pe = power_law(1.079e-4, -11.14, 3.081);\nlet pi = power_law(2.210e-6, 4.77, 3.815);\nlet net = ssn(#{{ f: [pe, pi], J: [[2, 12], [6, 1]] }});\nprint(net.det);\n```", SsnOpts::table()),
         |m: Map| ssn_from_map(&m),
     );
     api.method(

@@ -717,6 +717,41 @@ fn build_sonet_csr(
     })
 }
 
+impl NetSpec {
+    /// Per-population drives from one signal: scaled by `ratio` (one factor per population),
+    /// else for an E–I pair by [1, r] (r = μ_I/μ_E, default `default_r`), else unscaled. `r`
+    /// with more than two populations is an error (give `ratio`).
+    pub fn scaled_drives(
+        &self,
+        base: &super::Signal,
+        ratio: Option<&[f64]>,
+        r: Option<f64>,
+        default_r: f64,
+    ) -> Result<Vec<super::Signal>> {
+        let p = self.pops.len();
+        let ratio: Vec<f64> = match (ratio, r) {
+            (Some(k), _) if k.len() == p => k.to_vec(),
+            (Some(k), _) => {
+                return Err(Error::param(
+                    "ratio",
+                    format!("{} values", k.len()),
+                    format!("needs {p} values (one per population)"),
+                ));
+            }
+            (None, r) if p == 2 => vec![1.0, r.unwrap_or(default_r)],
+            (None, Some(_)) => {
+                return Err(Error::param(
+                    "r",
+                    format!("{p} populations"),
+                    "applies to E-I pairs; with more populations give `ratio` (one factor per population)",
+                ));
+            }
+            (None, None) => vec![1.0; p],
+        };
+        Ok(ratio.iter().map(|&k| base.scaled(k)).collect())
+    }
+}
+
 impl std::fmt::Display for NetSpec {
     /// One line per projection: its rule, efficacy, synapse and delays.
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
