@@ -389,3 +389,37 @@ fn unknown_option_keys_suggest_the_closest() {
         "{e}"
     );
 }
+
+#[test]
+fn paper_scripts_reject_unknown_flags_and_missing_values() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fig5_regime_maps.rhai");
+    let out = bin().args(["run", script, "--qiuck"]).output().unwrap();
+    assert!(!out.status.success());
+    let e = s(&out.stderr);
+    assert!(
+        e.contains("unknown argument --qiuck (did you mean --quick?)"),
+        "{e}"
+    );
+    let out = bin()
+        .args(["run", script, "--quick", "--out"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        s(&out.stderr).contains("--out needs a value"),
+        "{}",
+        s(&out.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["run", script, "--quick", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", s(&out.stderr));
+    let o = s(&out.stdout);
+    assert!(
+        o.starts_with("fig5_regime_maps: quick mode; output in "),
+        "{o}"
+    );
+}

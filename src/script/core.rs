@@ -279,6 +279,19 @@ fn register_part2(api: &mut Api) {
 /// Registration, part 3 of 3.
 fn register_part3(api: &mut Api) {
     api.func(
+        "suggest",
+        &["word: string", "candidates: array"],
+        "array",
+        "The candidates closest to `word` (edit distance at most 2, or a shared prefix of 4 or more characters), best first: for \"did you mean\" messages.\n\n```rhai\nprint(suggest(\"--qiuck\", [\"--quick\", \"--out\"]));   // [\"--quick\"]\n```",
+        |word: &str, cands: Array| -> Array {
+            let c: Vec<String> = cands.iter().map(|x| x.to_string()).collect();
+            crate::docs::closest(word, c.iter().map(String::as_str))
+                .into_iter()
+                .map(Dynamic::from)
+                .collect()
+        },
+    );
+    api.func(
         "float",
         &["x: number"],
         "float",
