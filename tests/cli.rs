@@ -423,3 +423,29 @@ fn paper_scripts_reject_unknown_flags_and_missing_values() {
         "{o}"
     );
 }
+
+#[test]
+fn check_resolves_function_and_method_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("typos.rhai");
+    std::fs::write(
+        &f,
+        "let n = lif_network(paper_netwrok(\"fig2\"));\nlet r = n.rnu(#{ mu: 19 });\nlet g = |x| x * 2;\nprint(g(1));\n",
+    )
+    .unwrap();
+    let out = bin().arg("check").arg(&f).output().unwrap();
+    assert!(!out.status.success());
+    let e = s(&out.stderr);
+    assert!(
+        e.contains("typos.rhai:1:21: unknown function `paper_netwrok`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("typos.rhai:2:11: unknown method `rnu`; did you mean `run`?"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("`g`"),
+        "a closure variable is not a missing function: {e}"
+    );
+}

@@ -325,7 +325,7 @@ pub fn compile_file(engine: &Engine, path: &Path) -> Result<(AST, String), Strin
 /// Imported modules' top-level statements do run, as they would on import.
 pub fn check_file(path: &Path) -> Result<(), String> {
     let dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let (engine, _) = build_engine_in(Some(&dir));
+    let (engine, docs) = build_engine_in(Some(&dir));
     let (_, text) = compile_file(&engine, path)?;
     let name = path.display().to_string();
     let src = Source {
@@ -333,7 +333,31 @@ pub fn check_file(path: &Path) -> Result<(), String> {
         text: &text,
     };
     match catch_panics(|| engine.compile_into_self_contained(&Scope::new(), &text)) {
-        Ok(Ok(_)) => Ok(()),
+        Ok(Ok(_)) => {
+            let mut known: std::collections::HashSet<String> =
+                docs.entries().iter().map(|e| e.name.clone()).collect();
+            for sig in engine.gen_fn_signatures(true) {
+                let name = sig.split('(').next().unwrap_or("").trim();
+                known.insert(name.rsplit(' ').next().unwrap_or(name).to_string());
+            }
+            let bad = unknown_calls(&text, &known);
+            if bad.is_empty() {
+                return Ok(());
+            }
+            let msgs: Vec<String> = bad
+                .iter()
+                .map(|(l, c, name, method)| {
+                    let what = if *method { "method" } else { "function" };
+                    let pos = rhai::Position::new(*l as u16, *c as u16);
+                    located(
+                        &src,
+                        pos,
+                        &format!("unknown {what} `{name}`{}", did_you_mean(name)),
+                    )
+                })
+                .collect();
+            Err(msgs.join("\n"))
+        }
         Ok(Err(e)) => {
             // Resolution errors carry no position: point at the import statement whose module
             // the error names.
@@ -385,8 +409,206 @@ pub fn run_file(path: &Path, args: &[String]) -> Result<(), String> {
     }
 }
 
+/// One identifier of a script: where it is, the character before it and whether `(` follows.
+struct Ident {
+    name: String,
+    line: usize,
+    col: usize,
+    before: char,
+    called: bool,
+}
+
+/// The identifiers of `text`, skipping comments and string literals.
+fn identifiers(text: &str) -> Vec<Ident> {
+    let chars: Vec<char> = text.chars().collect();
+    let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
+    let mut out: Vec<Ident> = Vec::new();
+    let mut prev = ' ';
+    // Brace depth in code, and the depths at which template interpolations `${` opened.
+    let mut depth = 0usize;
+    let mut templates: Vec<usize> = Vec::new();
+    let step = |i: &mut usize, line: &mut usize, col: &mut usize| {
+        if chars[*i] == '\n' {
+            *line += 1;
+            *col = 1;
+        } else {
+            *col += 1;
+        }
+        *i += 1;
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '/' && chars.get(i + 1) == Some(&'/') {
+            while i < chars.len() && chars[i] != '\n' {
+                step(&mut i, &mut line, &mut col);
+            }
+        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
+            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                step(&mut i, &mut line, &mut col);
+            }
+            for _ in 0..2 {
+                if i < chars.len() {
+                    step(&mut i, &mut line, &mut col);
+                }
+            }
+        } else if c == '`' || (c == '}' && templates.last() == Some(&depth)) {
+            // A template string, or its continuation after an interpolation `${...}`: scan to
+            // the closing backtick or into the next interpolation.
+            if c == '}' {
+                templates.pop();
+            }
+            step(&mut i, &mut line, &mut col);
+            while i < chars.len() && chars[i] != '`' {
+                if chars[i] == '\\' && i + 1 < chars.len() {
+                    step(&mut i, &mut line, &mut col);
+                } else if chars[i] == '$' && chars.get(i + 1) == Some(&'{') {
+                    templates.push(depth);
+                    step(&mut i, &mut line, &mut col);
+                    step(&mut i, &mut line, &mut col);
+                    prev = '{';
+                    break;
+                }
+                step(&mut i, &mut line, &mut col);
+            }
+            if i < chars.len() && chars[i] == '`' {
+                step(&mut i, &mut line, &mut col);
+                prev = '`';
+            }
+        } else if c == '"' || c == '\'' {
+            step(&mut i, &mut line, &mut col);
+            while i < chars.len() && chars[i] != c {
+                if chars[i] == '\\' && i + 1 < chars.len() {
+                    step(&mut i, &mut line, &mut col);
+                }
+                step(&mut i, &mut line, &mut col);
+            }
+            if i < chars.len() {
+                step(&mut i, &mut line, &mut col);
+            }
+            prev = c;
+        } else if c.is_alphabetic() || c == '_' {
+            let (l0, c0) = (line, col);
+            let mut name = String::new();
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                name.push(chars[i]);
+                step(&mut i, &mut line, &mut col);
+            }
+            out.push(Ident {
+                name,
+                line: l0,
+                col: c0,
+                before: prev,
+                called: false,
+            });
+            prev = 'a';
+        } else {
+            if c == '{' {
+                depth += 1;
+            } else if c == '}' {
+                depth = depth.saturating_sub(1);
+            }
+            if c == '('
+                && prev == 'a'
+                && let Some(last) = out.last_mut()
+            {
+                last.called = true;
+            }
+            if !c.is_whitespace() {
+                prev = c;
+            }
+            step(&mut i, &mut line, &mut col);
+        }
+    }
+    out
+}
+
+/// Calls `name(...)` and `x.name(...)` in `text` whose name is neither registered (`known`),
+/// a Rhai built-in, nor a name the script defines (functions, variables, closure parameters,
+/// which may hold function pointers). Qualified calls (`module::f`) are left to the import
+/// check. Returns (line, column, name, is_method).
+pub fn unknown_calls(
+    text: &str,
+    known: &std::collections::HashSet<String>,
+) -> Vec<(usize, usize, String, bool)> {
+    const BUILTIN: &[&str] = &[
+        "if",
+        "while",
+        "for",
+        "loop",
+        "fn",
+        "switch",
+        "return",
+        "throw",
+        "catch",
+        "try",
+        "do",
+        "until",
+        "in",
+        "let",
+        "const",
+        "import",
+        "export",
+        "print",
+        "debug",
+        "type_of",
+        "call",
+        "curry",
+        "Fn",
+        "eval",
+        "is_def_var",
+        "is_def_fn",
+        "is_shared",
+        "this",
+        "global",
+    ];
+    let ids = identifiers(text);
+    let mut defined: std::collections::HashSet<&str> = BUILTIN.iter().copied().collect();
+    for w in ids.windows(2) {
+        if matches!(w[0].name.as_str(), "fn" | "let" | "const" | "as" | "for") {
+            defined.insert(w[1].name.as_str());
+        }
+    }
+    for t in &ids {
+        if matches!(t.before, '|' | ',') {
+            defined.insert(t.name.as_str());
+        }
+    }
+    ids.iter()
+        .filter(|t| t.called && t.before != ':')
+        .filter(|t| !defined.contains(t.name.as_str()) && !known.contains(&t.name))
+        .map(|t| (t.line, t.col, t.name.clone(), t.before == '.'))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_call_check_accepts_every_doc_example_and_flags_typos() {
+        let (engine, docs) = build_engine_in(None);
+        let mut known: std::collections::HashSet<String> =
+            docs.entries().iter().map(|e| e.name.clone()).collect();
+        for sig in engine.gen_fn_signatures(true) {
+            let name = sig.split('(').next().unwrap_or("").trim();
+            known.insert(name.rsplit(' ').next().unwrap_or(name).to_string());
+        }
+        let mut n = 0;
+        for e in docs.entries() {
+            for ex in e.examples() {
+                let bad = unknown_calls(&ex, &known);
+                assert!(bad.is_empty(), "{}: {bad:?} in\n{ex}", e.signature);
+                n += 1;
+            }
+        }
+        assert!(n > 150, "only {n} examples");
+        let bad = unknown_calls(
+            "let s = ssn_netwrk(1);\nlet t = `${ s.sterady(1) }`;\n// foo(1)\nlet f = |x| x; f(2);",
+            &known,
+        );
+        let names: Vec<&str> = bad.iter().map(|b| b.2.as_str()).collect();
+        assert_eq!(names, ["ssn_netwrk", "sterady"], "{bad:?}");
+        assert_eq!((bad[1].0, bad[1].1, bad[1].3), (2, 15, true));
+    }
+
     use super::*;
 
     #[test]
