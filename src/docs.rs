@@ -248,6 +248,11 @@ impl Docs {
         s
     }
 
+    /// Documented names closest to `word` (see [`closest`]), for "did you mean".
+    pub fn suggest(&self, word: &str) -> Vec<String> {
+        closest(word, self.entries.iter().map(|e| e.name.as_str()))
+    }
+
     /// Methods and properties of a type.
     pub fn members(&self, ty: &str) -> Vec<&DocEntry> {
         self.entries

@@ -295,10 +295,7 @@ fn main() -> ExitCode {
                         Ok(())
                     }
                     None => {
-                        let near = ssnlab::docs::closest(
-                            &n,
-                            docs.entries().iter().map(|e| e.name.as_str()),
-                        );
+                        let near = docs.suggest(&n);
                         Err(format!(
                             "no documentation for `{n}`{}; `ssnlab doc` lists everything, `ssnlab doc --search WORD` searches",
                             if near.is_empty() {

@@ -82,7 +82,7 @@ impl Completer for ReplHelper {
         // `x.me<Tab>`: the methods and properties of the type of the value bound to `x`.
         if let Some((obj, member)) = word.rsplit_once('.') {
             let ty = vars.iter().find(|(n, _)| n == obj).map(|(_, t)| t.clone());
-            let mut cands: Vec<String> = match ty {
+            let cands: Vec<String> = match ty {
                 Some(t) => self
                     .docs
                     .members(&t)
@@ -93,19 +93,7 @@ impl Completer for ReplHelper {
                     .collect(),
                 None => Vec::new(),
             };
-            cands.sort();
-            cands.dedup();
-            let at = start + obj.len() + 1;
-            return Ok((
-                at,
-                cands
-                    .into_iter()
-                    .map(|c| Pair {
-                        display: c.clone(),
-                        replacement: c,
-                    })
-                    .collect(),
-            ));
+            return Ok((start + obj.len() + 1, pairs(cands)));
         }
         let mut cands: Vec<String> = self
             .names
@@ -122,19 +110,21 @@ impl Completer for ReplHelper {
                     .map(|c| c.to_string()),
             );
         }
-        cands.sort();
-        cands.dedup();
-        Ok((
-            start,
-            cands
-                .into_iter()
-                .map(|c| Pair {
-                    display: c.clone(),
-                    replacement: c,
-                })
-                .collect(),
-        ))
+        Ok((start, pairs(cands)))
     }
+}
+
+/// Sorted, deduplicated completion candidates.
+fn pairs(mut cands: Vec<String>) -> Vec<Pair> {
+    cands.sort();
+    cands.dedup();
+    cands
+        .into_iter()
+        .map(|c| Pair {
+            display: c.clone(),
+            replacement: c,
+        })
+        .collect()
 }
 
 impl Hinter for ReplHelper {
@@ -411,10 +401,7 @@ impl Session {
                         .render(arg)
                         .map(|s| Some(crate::docs::wrap(&s, w)))
                         .ok_or_else(|| {
-                            let near = crate::docs::closest(
-                                arg,
-                                self.docs.entries().iter().map(|e| e.name.as_str()),
-                            );
+                            let near = self.docs.suggest(arg);
                             format!(
                                 "no documentation for `{arg}`{}; :help lists everything",
                                 near.first()

@@ -131,7 +131,7 @@ fn api_help(engine: &mut Engine, docs: &Arc<Docs>, docs2: &Arc<Docs>) {
         match d.render(name) {
             Some(s) => crate::docs::wrap(&s, crate::docs::term_width()),
             None => {
-                let near = crate::docs::closest(name, d.entries().iter().map(|e| e.name.as_str()));
+                let near = d.suggest(name);
                 format!(
                     "no documentation for `{name}`{}; try help() for the index",
                     if near.is_empty() {

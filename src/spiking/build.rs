@@ -270,6 +270,24 @@ impl ConnectionOpts {
     }
 }
 
+/// Adds the Poisson inputs and the further connections to `spec` and validates it.
+fn finish(
+    spec: &mut NetSpec,
+    poisson: &[PoissonOpts],
+    connections: &[ConnectionOpts],
+) -> Result<()> {
+    spec.poisson = poisson
+        .iter()
+        .enumerate()
+        .map(|(i, p)| p.input(i))
+        .collect();
+    for (i, c) in connections.iter().enumerate() {
+        let pr = c.projection(spec, i)?;
+        spec.projections.push(pr);
+    }
+    spec.validate()
+}
+
 impl CustomNetOpts {
     /// The network these options describe (validated).
     pub fn spec(&self) -> Result<NetSpec> {
@@ -288,19 +306,10 @@ impl CustomNetOpts {
                 .enumerate()
                 .map(|(i, p)| p.population(i))
                 .collect::<Result<_>>()?,
-            poisson: self
-                .poisson
-                .iter()
-                .enumerate()
-                .map(|(i, p)| p.input(i))
-                .collect(),
+            poisson: Vec::new(),
             projections: Vec::new(),
         };
-        for (i, c) in self.connections.iter().enumerate() {
-            let pr = c.projection(&spec, i)?;
-            spec.projections.push(pr);
-        }
-        spec.validate()?;
+        finish(&mut spec, &self.poisson, &self.connections)?;
         Ok(spec)
     }
 }
@@ -357,17 +366,7 @@ impl ExtraOpts {
                 chain: m.alpha_chain.0,
             };
         }
-        spec.poisson = self
-            .poisson
-            .iter()
-            .enumerate()
-            .map(|(i, p)| p.input(i))
-            .collect();
-        for (i, c) in self.connections.iter().enumerate() {
-            let pr = c.projection(&spec, i)?;
-            spec.projections.push(pr);
-        }
-        spec.validate()?;
+        finish(&mut spec, &self.poisson, &self.connections)?;
         Ok(spec)
     }
 }
